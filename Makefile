@@ -1,0 +1,55 @@
+# make run  – install into .venv, migrate, load demo data, serve http://127.0.0.1:8000
+# make test – install into .venv and run the test suite (pytest)
+# make lint – ruff
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint messages compilemessages system-check venv bench clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install the Debian package python3.11 (or set PYTHON=...)."; exit 1; }
+	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || { echo "Python's venv module is missing: apt-get install python3.11-venv"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+system-check:
+	@command -v msgfmt >/dev/null 2>&1 || { echo "gettext is missing (msgfmt compiles the Swedish and English texts): apt-get install gettext"; exit 1; }
+	@ldconfig -p 2>/dev/null | grep -q libpango-1.0 || { echo "Pango is missing (WeasyPrint renders the PDFs with it): apt-get install libpango-1.0-0 libpangoft2-1.0-0"; exit 1; }
+	@fc-list 2>/dev/null | grep -qi "DejaVu Sans" || { echo "The DejaVu fonts are missing (the PDFs name them): apt-get install fonts-dejavu-core"; exit 1; }
+
+compilemessages: venv system-check
+	@$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+messages: venv
+	$(PY) manage.py makemessages -l sv -l en --ignore=.venv --ignore=var --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+run: compilemessages
+	@mkdir -p var/mail
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "The portal: http://$(HOST):$(PORT)/  (demo accounts in README.md; e-mail lands in var/mail/)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: compilemessages
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+bench: venv system-check
+	$(PY) bench/pdf.py
+	$(PY) bench/reminders.py
+
+clean:
+	rm -rf $(VENV) var/staticfiles

@@ -1,0 +1,207 @@
+"""Shared fixtures: service gating, a real SMTP sink, a real Celery worker, users and regions.
+
+Tests that need a service (PostgreSQL, Redis, Chromium) skip with a printed reason when it is not
+configured. With REQUIRE_SERVICES=1 (CI) each such skip is a failure instead.
+"""
+
+import os
+import shutil
+import threading
+from email import message_from_bytes, policy
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def need_service(available: bool, reason: str) -> None:
+    """Skip (or fail under REQUIRE_SERVICES=1) when a service the test needs is missing."""
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres():
+    """The test needs the real PostgreSQL database (DATABASE_URL=postgres://...)."""
+    need_service(
+        connection.vendor == "postgresql",
+        "needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal",
+    )
+
+
+def _broker_url() -> str:
+    return os.environ.get("CELERY_BROKER_URL", "")
+
+
+@pytest.fixture
+def broker_url():
+    url = _broker_url()
+    need_service(bool(url), "needs Redis: set CELERY_BROKER_URL=redis://127.0.0.1:6379/0")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        need_service(False, f"Redis at {url} does not answer: {exc}")
+    return url
+
+
+@pytest.fixture
+def celery_worker(broker_url, transactional_db, settings):
+    """A real Celery worker (a thread in this process) consuming from the real Redis broker.
+
+    Tasks are no longer run inline while it lives. Data must be committed for the worker to see
+    it, hence ``transactional_db``.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from portal.celery import app
+
+    queue = f"test-{os.getpid()}-{threading.get_ident()}"
+    old = {
+        "broker_url": app.conf.broker_url,
+        "task_always_eager": app.conf.task_always_eager,
+        "task_default_queue": app.conf.task_default_queue,
+    }
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.broker_url = broker_url
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    # Close any pooled producer connection made with the old broker URL.
+    app.pool.force_close_all()
+    with start_worker(
+        app,
+        pool="solo",
+        perform_ping_check=False,
+        shutdown_timeout=30,
+        loglevel="WARNING",
+        queues=[queue],
+    ) as worker:
+        yield worker
+    app.conf.update(old)
+    app.pool.force_close_all()
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on a free local port that keeps every message it receives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.messages = []
+        self._lock = threading.Lock()
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                msg = message_from_bytes(envelope.content, policy=policy.default)
+                with sink._lock:
+                    sink.messages.append(
+                        {"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "message": msg}
+                    )
+                return "250 OK"
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+
+    def start(self):
+        self.controller.start()
+        self.port = self.controller.server.sockets[0].getsockname()[1]
+        return self
+
+    def stop(self):
+        self.controller.stop()
+
+    def wait_for(self, count, timeout=30.0):
+        """Wait until at least ``count`` messages have arrived (polling; returns the messages)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self.messages) >= count:
+                    return list(self.messages)
+            time.sleep(0.05)
+        with self._lock:
+            return list(self.messages)
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """Send the portal's e-mail over real SMTP to an aiosmtpd sink for this test."""
+    sink = SmtpSink().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Every test stores files (PDFs) in its own temporary folder."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    yield
+    shutil.rmtree(tmp_path / "media", ignore_errors=True)
+
+
+@pytest.fixture
+def region(db):
+    from regions.models import Region
+
+    return Region.objects.get(code="12")
+
+
+@pytest.fixture
+def other_region(db):
+    from regions.models import Region
+
+    return Region.objects.get(code="01")
+
+
+@pytest.fixture
+def contact(db, region):
+    """An active main contact person of Region Skåne (a User with a ContactPerson)."""
+    from regions.tests.factories import ContactPersonFactory
+
+    return ContactPersonFactory(region=region).user
+
+
+@pytest.fixture
+def other_contact(db, other_region):
+    from regions.tests.factories import ContactPersonFactory
+
+    return ContactPersonFactory(region=other_region).user
+
+
+@pytest.fixture
+def staff_user(db):
+    from regions.tests.factories import StaffUserFactory
+
+    return StaffUserFactory()
+
+
+@pytest.fixture
+def outsider(db):
+    """A signed-up user who is neither staff nor a contact person."""
+    from regions.tests.factories import UserFactory
+
+    return UserFactory()
+
+
+def pytest_report_header(config):
+    db = os.environ.get("DATABASE_URL", "sqlite (default)")
+    broker = _broker_url() or "none: tasks inline"
+    return [
+        f"portal: database={db.split('@')[-1]} broker={broker} "
+        f"REQUIRE_SERVICES={'1' if REQUIRE_SERVICES else '0'} settings={settings.SETTINGS_MODULE}"
+    ]

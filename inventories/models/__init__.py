@@ -1,0 +1,29 @@
+from .audit import AuditEvent
+from .inventory import (
+    ActivityArea,
+    BudgetLine,
+    CurrentState,
+    Dimension,
+    Goal,
+    Intervention,
+    Inventory,
+    TargetState,
+)
+from .rounds import Milestone, Round
+from .versions import ImmutableVersionError, InventoryVersion
+
+__all__ = [
+    "ActivityArea",
+    "AuditEvent",
+    "BudgetLine",
+    "CurrentState",
+    "Dimension",
+    "Goal",
+    "ImmutableVersionError",
+    "Intervention",
+    "Inventory",
+    "InventoryVersion",
+    "Milestone",
+    "Round",
+    "TargetState",
+]

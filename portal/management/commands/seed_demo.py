@@ -1,0 +1,60 @@
+"""Demo data so the portal can be tried at once: staff, a contact person per region, rounds.
+
+Idempotent: running it again changes nothing that exists. Refuses to run under production settings.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from portal.models import STAFF_GROUP_NAME, User
+from regions.models import ContactPerson, Region
+
+DEMO_PASSWORD = "Behovsinventering-2019"
+STAFF_EMAIL = "handlaggare@example.se"
+
+
+class Command(BaseCommand):
+    help = "Load demo accounts and a practice round (never in production)."
+
+    def handle(self, *args, **options):
+        if settings.SETTINGS_MODULE.endswith(".production"):
+            raise CommandError("seed_demo refuses to run with production settings.")
+        with transaction.atomic():
+            self._staff()
+            contacts = self._contacts()
+            from inventories.demo import seed_inventories
+
+            summary = seed_inventories(contacts=contacts)
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(f"  staff: {STAFF_EMAIL} / {DEMO_PASSWORD}")
+        self.stdout.write(f"  contact persons: kontakt-<code>@example.se / {DEMO_PASSWORD}")
+        for line in summary:
+            self.stdout.write(f"  {line}")
+
+    def _staff(self):
+        user, created = User.objects.get_or_create(
+            email=STAFF_EMAIL,
+            defaults={"full_name": "Hanna Handläggare", "is_staff": True},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        user.groups.add(Group.objects.get(name=STAFF_GROUP_NAME))
+
+    def _contacts(self):
+        contacts = {}
+        for region in Region.objects.order_by("code"):
+            email = f"kontakt-{region.code}@example.se"
+            user, created = User.objects.get_or_create(
+                email=email, defaults={"full_name": f"Kontaktperson {region.name}"}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            ContactPerson.objects.get_or_create(
+                user=user, defaults={"region": region, "role": ContactPerson.Role.MAIN}
+            )
+            contacts[region.code] = user
+        return contacts

@@ -1,0 +1,96 @@
+"""The portal's user: the e-mail address is the login."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+STAFF_GROUP_NAME = "Handläggare"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("e-postadress"), unique=True)
+    full_name = models.CharField(_("fullständigt namn"), max_length=150)
+    language = models.CharField(
+        _("språk"),
+        max_length=8,
+        choices=[("sv", _("Svenska")), ("en", _("English"))],
+        default="sv",
+        help_text=_("Språket i e-post som portalen skickar."),
+    )
+    is_staff = models.BooleanField(
+        _("personal"),
+        default=False,
+        help_text=_("Får logga in i administrationen."),
+    )
+    is_active = models.BooleanField(_("aktiv"), default=True)
+    date_joined = models.DateTimeField(_("skapad"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("användare")
+        verbose_name_plural = _("användare")
+        ordering = ["full_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="portal_user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} <{self.email}>" if self.full_name else self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_handlaggare(self) -> bool:
+        """Tillväxtverket staff: active staff users in the Handläggare group (or superusers)."""
+        if not (self.is_active and self.is_staff):
+            return False
+        if self.is_superuser:
+            return True
+        cached = getattr(self, "_is_handlaggare", None)
+        if cached is None:
+            cached = self.groups.filter(name=STAFF_GROUP_NAME).exists()
+            self._is_handlaggare = cached
+        return cached

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("handlaggare/", views.staff_home, name="staff_home"),
+    path("tillganglighet/", views.accessibility_statement, name="accessibility"),
+    path("personuppgifter/", views.privacy_notice, name="privacy"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("konto/", include("portal.account_urls")),
+    path("", include("regions.urls")),
+    path("", include("inventories.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"
