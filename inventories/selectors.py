@@ -1,0 +1,82 @@
+"""Reading inventories, always scoped to the user's region (staff see every region)."""
+
+from django.db.models import Prefetch
+from django.http import Http404
+
+from inventories.models import Goal, Intervention, Inventory, InventoryVersion, Round
+from regions.selectors import region_get_for_user
+
+
+def rounds_for_region_page():
+    """Active rounds, newest first, with their timeline."""
+    return Round.objects.filter(active=True).prefetch_related("milestones").order_by("-opens_at")
+
+
+def round_get(*, slug: str) -> Round:
+    try:
+        return Round.objects.get(slug=slug, active=True)
+    except Round.DoesNotExist:
+        raise Http404 from None
+
+
+def inventory_with_parts(queryset=None):
+    """Inventories with all three parts loaded in a fixed number of queries."""
+    queryset = queryset if queryset is not None else Inventory.objects.all()
+    return queryset.select_related(
+        "round", "region", "current_state", "target_state"
+    ).prefetch_related(
+        "budget_lines",
+        Prefetch("interventions", queryset=Intervention.objects.order_by("position", "id")),
+        Prefetch(
+            "goals",
+            queryset=Goal.objects.order_by("position", "id").prefetch_related("interventions"),
+        ),
+    )
+
+
+def inventory_find(*, user, region_slug: str, round_slug: str):
+    """``(region, round, inventory or None)`` if ``user`` may see the region; otherwise 404."""
+    region = region_get_for_user(user=user, slug=region_slug)
+    round_ = round_get(slug=round_slug)
+    inventory = (
+        inventory_with_parts(Inventory.objects.filter(region=region, round=round_))
+        .prefetch_related(
+            Prefetch("versions", queryset=InventoryVersion.objects.order_by("number"))
+        )
+        .first()
+    )
+    return region, round_, inventory
+
+
+def inventory_reload(inventory) -> Inventory:
+    """The same inventory with all parts freshly loaded."""
+    return inventory_with_parts(Inventory.objects.filter(pk=inventory.pk)).get()
+
+
+def intervention_get(*, inventory, pk) -> Intervention:
+    try:
+        return inventory.interventions.get(pk=pk)
+    except Intervention.DoesNotExist:
+        raise Http404 from None
+
+
+def goal_get(*, inventory, pk) -> Goal:
+    try:
+        return inventory.goals.prefetch_related("interventions").get(pk=pk)
+    except Goal.DoesNotExist:
+        raise Http404 from None
+
+
+def version_get(*, inventory, number: int) -> InventoryVersion:
+    try:
+        return inventory.versions.select_related("submitted_by").get(number=number)
+    except InventoryVersion.DoesNotExist:
+        raise Http404 from None
+
+
+def inventories_for_region(*, region):
+    """The region's inventories keyed by round id, with versions, for its start page."""
+    qs = inventory_with_parts(Inventory.objects.filter(region=region)).prefetch_related(
+        Prefetch("versions", queryset=InventoryVersion.objects.order_by("number"))
+    )
+    return {inventory.round_id: inventory for inventory in qs}

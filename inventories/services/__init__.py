@@ -1,0 +1,32 @@
+"""Every way an inventory changes: one function per domain action (``grep "def inventory_"``)."""
+
+from .audit import audit_record
+from .inventory import inventory_open, inventory_submit
+from .parts import (
+    current_state_save,
+    goal_create,
+    goal_delete,
+    goal_move,
+    goal_update,
+    intervention_create,
+    intervention_delete,
+    intervention_move,
+    intervention_update,
+    target_state_save,
+)
+
+__all__ = [
+    "audit_record",
+    "current_state_save",
+    "goal_create",
+    "goal_delete",
+    "goal_move",
+    "goal_update",
+    "intervention_create",
+    "intervention_delete",
+    "intervention_move",
+    "intervention_update",
+    "inventory_open",
+    "inventory_submit",
+    "target_state_save",
+]

@@ -1,0 +1,53 @@
+"""Checks every changing service makes before it touches an inventory."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from inventories.errors import InventoryLocked
+from inventories.models import Inventory
+from regions.models import ContactPerson
+
+
+def format_deadline(value) -> str:
+    return formats.date_format(timezone.localtime(value), "j F Y \\k\\l. H:i")
+
+
+def ensure_contact_person(*, user, region) -> None:
+    """Only the region's own active contact persons fill in and submit its inventory."""
+    allowed = ContactPerson.objects.filter(
+        user=user, region=region, active=True, user__is_active=True, region__active=True
+    ).exists()
+    if not allowed:
+        raise PermissionDenied(_("Endast regionens kontaktpersoner kan ändra behovsinventeringen."))
+
+
+def ensure_editable(inventory: Inventory, *, now=None) -> None:
+    """Raise ``InventoryLocked`` with a Swedish reason unless the inventory may change now."""
+    now = now or timezone.now()
+    if inventory.status == Inventory.Status.SUBMITTED:
+        raise InventoryLocked(
+            _(
+                "Behovsinventeringen är inskickad och kan inte ändras. Kontakta Tillväxtverket "
+                "om något behöver kompletteras."
+            ),
+            code="submitted",
+        )
+    if inventory.status == Inventory.Status.ACCEPTED:
+        raise InventoryLocked(
+            _("Behovsinventeringen är godkänd och kan inte ändras."), code="accepted"
+        )
+    if now < inventory.round.opens_at:
+        raise InventoryLocked(
+            _("Omgången öppnar %(date)s.") % {"date": format_deadline(inventory.round.opens_at)},
+            code="not_open",
+        )
+    if now > inventory.effective_deadline:
+        raise InventoryLocked(
+            _(
+                "Sista dag för inlämning var %(deadline)s. Det går inte längre att ändra eller "
+                "skicka in. Kontakta Tillväxtverket om ni behöver mer tid."
+            )
+            % {"deadline": format_deadline(inventory.effective_deadline)},
+            code="deadline_passed",
+        )

@@ -1,0 +1,76 @@
+"""Opening and submitting an inventory."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventories.completeness import inventory_completeness
+from inventories.errors import InventoryLocked
+from inventories.models import AuditEvent, CurrentState, Inventory, InventoryVersion, TargetState
+from inventories.selectors import inventory_reload
+from inventories.services.audit import audit_record
+from inventories.services.guards import ensure_contact_person, ensure_editable
+from inventories.snapshot import canonical_json, inventory_snapshot, sha256_hex
+
+
+def inventory_open(*, round, region, user) -> Inventory:
+    """The region's inventory in ``round``, created (with empty parts) the first time it is opened."""
+    ensure_contact_person(user=user, region=region)
+    existing = Inventory.objects.filter(round=round, region=region).first()
+    if existing is not None:
+        return existing
+    if timezone.now() < round.opens_at:
+        raise InventoryLocked(_("Omgången har inte öppnat än."), code="not_open")
+    with transaction.atomic():
+        inventory, created = Inventory.objects.get_or_create(
+            round=round, region=region, defaults={"created_by": user}
+        )
+        if created:
+            CurrentState.objects.create(inventory=inventory)
+            TargetState.objects.create(inventory=inventory)
+            audit_record(action=AuditEvent.Action.OPENED, actor=user, inventory=inventory)
+    return inventory
+
+
+@transaction.atomic
+def inventory_submit(*, inventory, user) -> InventoryVersion:
+    """Submit the inventory: check it is complete and on time, store version n+1 immutably.
+
+    Raises ``InventoryLocked`` (submitted, accepted or too late), ``PermissionDenied`` (not a
+    contact person of the region) or ``ValidationError`` listing what is missing.
+    """
+    locked = Inventory.objects.select_for_update().select_related("round").get(pk=inventory.pk)
+    ensure_contact_person(user=user, region=locked.region)
+    now = timezone.now()
+    ensure_editable(locked, now=now)
+    full = inventory_reload(locked)
+    completeness = inventory_completeness(full)
+    if not completeness.is_complete:
+        raise ValidationError([item.message for item in completeness.items], code="incomplete")
+    number = (full.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    text = canonical_json(
+        inventory_snapshot(full, number=number, submitted_at=now, submitted_by=user)
+    )
+    version = InventoryVersion.objects.create(
+        inventory=full,
+        number=number,
+        snapshot_json=text,
+        sha256=sha256_hex(text),
+        submitted_at=now,
+        submitted_by=user,
+        submitted_by_name=user.full_name or user.email,
+        deadline=full.effective_deadline,
+    )
+    Inventory.objects.filter(pk=full.pk).update(
+        status=Inventory.Status.SUBMITTED, submitted_at=now, updated_at=now
+    )
+    audit_record(
+        action=AuditEvent.Action.SUBMITTED,
+        actor=user,
+        inventory=full,
+        message=_("Version %(number)s") % {"number": number},
+        data={"version": number, "sha256": version.sha256},
+    )
+    return version

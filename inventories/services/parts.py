@@ -1,0 +1,285 @@
+"""Saving the three parts as drafts. Every save checks the record's revision (optimistic check)."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventories.errors import EditConflict
+from inventories.models import (
+    AuditEvent,
+    BudgetLine,
+    CurrentState,
+    Goal,
+    Intervention,
+    Inventory,
+    TargetState,
+)
+from inventories.services.audit import audit_record
+from inventories.services.guards import ensure_contact_person, ensure_editable
+
+INTERVENTION_FIELDS = (
+    "title",
+    "description",
+    "activity_areas",
+    "dimensions",
+    "perspective_gender",
+    "perspective_age",
+    "perspective_background",
+    "actors",
+    "start_date",
+    "end_date",
+    "cost",
+)
+GOAL_FIELDS = ("goal", "indicator", "target_value", "target_date")
+
+
+def _lock(inventory, user) -> Inventory:
+    """Lock the inventory row for this transaction and check the user may change it now."""
+    locked = (
+        Inventory.objects.select_for_update().select_related("round", "region").get(pk=inventory.pk)
+    )
+    ensure_contact_person(user=user, region=locked.region)
+    ensure_editable(locked)
+    return locked
+
+
+def _conflict(record, what):
+    saved_by = getattr(record, "updated_by", None)
+    return EditConflict(
+        _(
+            "Någon annan sparade %(what)s medan du arbetade. Dina ändringar är inte sparade: "
+            "de visas nedan. Jämför med det som nu är sparat och spara igen."
+        )
+        % {"what": what},
+        saved_by=saved_by,
+        saved_at=record.updated_at,
+    )
+
+
+def _touch(inventory, user, part, now, **data):
+    Inventory.objects.filter(pk=inventory.pk).update(updated_at=now)
+    audit_record(
+        action=AuditEvent.Action.PART_SAVED,
+        actor=user,
+        inventory=inventory,
+        message=_("Del %(part)s sparad") % {"part": part},
+        data={"part": part, **data},
+    )
+
+
+@transaction.atomic
+def current_state_save(*, inventory, user, data, budget_lines, revision) -> CurrentState:
+    """Save Del 1 (nuläge) and replace its budget lines; their sum may not exceed the capital.
+
+    ``data`` maps ``CurrentState.TEXT_FIELDS`` to text; ``budget_lines`` is a list of
+    ``{"description": str, "amount": int}``.
+    """
+    locked = _lock(inventory, user)
+    state = CurrentState.objects.select_for_update().get(inventory=locked)
+    if state.revision != revision:
+        raise _conflict(state, _("Del 1"))
+    total = sum(line["amount"] for line in budget_lines)
+    if total > locked.round.start_capital:
+        raise ValidationError(
+            {
+                "budget": _(
+                    "Budgeten är %(total)s kr men startkapitalet är %(capital)s kr. "
+                    "Minska beloppen så att summan ryms i startkapitalet."
+                )
+                % {
+                    "total": f"{total:,}".replace(",", "\u00a0"),
+                    "capital": f"{locked.round.start_capital:,}".replace(",", "\u00a0"),
+                }
+            }
+        )
+    now = timezone.now()
+    for name in CurrentState.TEXT_FIELDS:
+        setattr(state, name, data.get(name, ""))
+    state.revision += 1
+    state.updated_at = now
+    state.updated_by = user
+    state.save()
+    BudgetLine.objects.filter(inventory=locked).delete()
+    BudgetLine.objects.bulk_create(
+        BudgetLine(
+            inventory=locked,
+            description=line["description"],
+            amount=line["amount"],
+            position=position,
+        )
+        for position, line in enumerate(budget_lines)
+    )
+    _touch(locked, user, 1, now)
+    return state
+
+
+@transaction.atomic
+def target_state_save(*, inventory, user, data, revision) -> TargetState:
+    """Save Del 3's texts: the target state, the long-term effects and the short-term effects."""
+    locked = _lock(inventory, user)
+    state = TargetState.objects.select_for_update().get(inventory=locked)
+    if state.revision != revision:
+        raise _conflict(state, _("Del 3"))
+    now = timezone.now()
+    for name in TargetState.TEXT_FIELDS:
+        setattr(state, name, data.get(name, ""))
+    state.revision += 1
+    state.updated_at = now
+    state.updated_by = user
+    state.save()
+    _touch(locked, user, 3, now)
+    return state
+
+
+def _check_intervention(round_, data):
+    errors = {}
+    start, end = data.get("start_date"), data.get("end_date")
+    period = f"{round_.period_start:%Y-%m-%d} – {round_.period_end:%Y-%m-%d}"
+    for name, value in (("start_date", start), ("end_date", end)):
+        if value and not (round_.period_start <= value <= round_.period_end):
+            errors[name] = _("Datumet måste ligga inom programperioden %(period)s.") % {
+                "period": period
+            }
+    if start and end and end < start and "end_date" not in errors:
+        errors["end_date"] = _("Slutdatumet kan inte vara före startdatumet.")
+    if data.get("cost") is not None and data["cost"] < 0:
+        errors["cost"] = _("Kostnaden kan inte vara negativ.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _next_position(queryset):
+    return (queryset.aggregate(n=Max("position"))["n"] or 0) + 1
+
+
+@transaction.atomic
+def intervention_create(*, inventory, user, data) -> Intervention:
+    locked = _lock(inventory, user)
+    _check_intervention(locked.round, data)
+    now = timezone.now()
+    item = Intervention(
+        inventory=locked,
+        position=_next_position(locked.interventions.all()),
+        updated_at=now,
+        revision=1,
+        **{name: data.get(name) for name in INTERVENTION_FIELDS if name in data},
+    )
+    item.save()
+    _touch(locked, user, 2, now, intervention=item.pk, change="created")
+    return item
+
+
+@transaction.atomic
+def intervention_update(*, intervention, user, data, revision) -> Intervention:
+    locked = _lock(intervention.inventory, user)
+    item = Intervention.objects.select_for_update().get(pk=intervention.pk, inventory=locked)
+    if item.revision != revision:
+        raise _conflict(item, _("insatsen"))
+    _check_intervention(locked.round, data)
+    now = timezone.now()
+    for name in INTERVENTION_FIELDS:
+        if name in data:
+            setattr(item, name, data[name])
+    item.revision += 1
+    item.updated_at = now
+    item.save()
+    _touch(locked, user, 2, now, intervention=item.pk, change="updated")
+    return item
+
+
+@transaction.atomic
+def intervention_delete(*, intervention, user) -> None:
+    locked = _lock(intervention.inventory, user)
+    pk = intervention.pk
+    Intervention.objects.filter(pk=pk, inventory=locked).delete()
+    _touch(locked, user, 2, timezone.now(), intervention=pk, change="deleted")
+
+
+def _move(item, siblings, direction):
+    ordered = list(siblings.select_for_update().order_by("position", "id"))
+    index = next(i for i, other in enumerate(ordered) if other.pk == item.pk)
+    target = index - 1 if direction == "up" else index + 1
+    if target < 0 or target >= len(ordered):
+        return False
+    ordered[index], ordered[target] = ordered[target], ordered[index]
+    for position, other in enumerate(ordered, start=1):
+        if other.position != position:
+            type(other).objects.filter(pk=other.pk).update(position=position)
+    return True
+
+
+@transaction.atomic
+def intervention_move(*, intervention, user, direction) -> bool:
+    """Move one step ``"up"`` or ``"down"`` in the list; False when already at that end."""
+    if direction not in ("up", "down"):
+        raise ValidationError(_("Okänd riktning."))
+    locked = _lock(intervention.inventory, user)
+    moved = _move(intervention, locked.interventions.all(), direction)
+    if moved:
+        _touch(locked, user, 2, timezone.now(), intervention=intervention.pk, change="moved")
+    return moved
+
+
+def _goal_interventions(locked, interventions):
+    ids = {item.pk for item in interventions}
+    valid = set(locked.interventions.filter(pk__in=ids).values_list("pk", flat=True))
+    if ids - valid:
+        raise ValidationError({"interventions": _("Välj bland regionens egna insatser.")})
+    return sorted(valid)
+
+
+@transaction.atomic
+def goal_create(*, inventory, user, data, interventions=()) -> Goal:
+    locked = _lock(inventory, user)
+    ids = _goal_interventions(locked, interventions)
+    now = timezone.now()
+    goal = Goal.objects.create(
+        inventory=locked,
+        position=_next_position(locked.goals.all()),
+        updated_at=now,
+        revision=1,
+        **{name: data.get(name) for name in GOAL_FIELDS if name in data},
+    )
+    goal.interventions.set(ids)
+    _touch(locked, user, 3, now, goal=goal.pk, change="created")
+    return goal
+
+
+@transaction.atomic
+def goal_update(*, goal, user, data, interventions, revision) -> Goal:
+    locked = _lock(goal.inventory, user)
+    item = Goal.objects.select_for_update().get(pk=goal.pk, inventory=locked)
+    if item.revision != revision:
+        raise _conflict(item, _("målet"))
+    ids = _goal_interventions(locked, interventions)
+    now = timezone.now()
+    for name in GOAL_FIELDS:
+        if name in data:
+            setattr(item, name, data[name])
+    item.revision += 1
+    item.updated_at = now
+    item.save()
+    item.interventions.set(ids)
+    _touch(locked, user, 3, now, goal=item.pk, change="updated")
+    return item
+
+
+@transaction.atomic
+def goal_delete(*, goal, user) -> None:
+    locked = _lock(goal.inventory, user)
+    pk = goal.pk
+    Goal.objects.filter(pk=pk, inventory=locked).delete()
+    _touch(locked, user, 3, timezone.now(), goal=pk, change="deleted")
+
+
+@transaction.atomic
+def goal_move(*, goal, user, direction) -> bool:
+    if direction not in ("up", "down"):
+        raise ValidationError(_("Okänd riktning."))
+    locked = _lock(goal.inventory, user)
+    moved = _move(goal, locked.goals.all(), direction)
+    if moved:
+        _touch(locked, user, 3, timezone.now(), goal=goal.pk, change="moved")
+    return moved

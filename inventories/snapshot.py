@@ -1,0 +1,104 @@
+"""The canonical JSON of an inventory: what a submitted version stores and hashes.
+
+``inventory_snapshot`` reads the live inventory into plain data; ``canonical_json`` turns it into
+the exact text that is stored and hashed (sorted keys, no insignificant whitespace, UTF-8).
+The same data always gives the same bytes, so a version's SHA-256 can be recomputed at any time.
+"""
+
+import hashlib
+import json
+
+from django.utils import timezone
+
+SCHEMA_VERSION = 1
+
+
+def canonical_json(data: dict) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def inventory_snapshot(inventory, *, number, submitted_at, submitted_by) -> dict:
+    """All three parts of ``inventory`` as plain data, with the submission's own facts.
+
+    Expects ``inventory`` loaded with ``inventories.selectors.inventory_with_parts`` (or it will
+    run a few extra queries, never one per intervention).
+    """
+    round_ = inventory.round
+    region = inventory.region
+    current = inventory.current_state
+    target = inventory.target_state
+    budget_lines = list(inventory.budget_lines.all())
+    interventions = list(inventory.interventions.all())
+    goals = list(inventory.goals.all())
+    number_of = {item.pk: index for index, item in enumerate(interventions, start=1)}
+
+    return {
+        "schema": SCHEMA_VERSION,
+        "round": {
+            "slug": round_.slug,
+            "name": round_.name,
+            "programme": round_.programme,
+            "deadline": _iso(round_.deadline),
+            "start_capital": round_.start_capital,
+            "period_start": _iso(round_.period_start),
+            "period_end": _iso(round_.period_end),
+        },
+        "region": {"code": region.code, "name": region.name, "county": region.county_name},
+        "version": number,
+        "submitted_at": _iso(timezone.localtime(submitted_at)),
+        "submitted_by": {"name": submitted_by.full_name, "email": submitted_by.email},
+        "effective_deadline": _iso(timezone.localtime(inventory.effective_deadline)),
+        "part1": {
+            **{field: getattr(current, field) for field in current.TEXT_FIELDS},
+            "budget_lines": [
+                {"description": line.description, "amount": line.amount} for line in budget_lines
+            ],
+            "budget_total": sum(line.amount for line in budget_lines),
+        },
+        "part2": {
+            "interventions": [
+                {
+                    "id": item.pk,
+                    "number": number_of[item.pk],
+                    "title": item.title,
+                    "description": item.description,
+                    "activity_areas": list(item.activity_areas),
+                    "dimensions": list(item.dimensions),
+                    "perspective_gender": item.perspective_gender,
+                    "perspective_age": item.perspective_age,
+                    "perspective_background": item.perspective_background,
+                    "actors": item.actors,
+                    "start_date": _iso(item.start_date),
+                    "end_date": _iso(item.end_date),
+                    "cost": item.cost,
+                }
+                for item in interventions
+            ],
+            "total_cost": sum(item.cost or 0 for item in interventions),
+        },
+        "part3": {
+            **{field: getattr(target, field) for field in target.TEXT_FIELDS},
+            "goals": [
+                {
+                    "id": goal.pk,
+                    "number": index,
+                    "goal": goal.goal,
+                    "indicator": goal.indicator,
+                    "target_value": goal.target_value,
+                    "target_date": _iso(goal.target_date),
+                    "interventions": sorted(
+                        number_of[i.pk] for i in goal.interventions.all() if i.pk in number_of
+                    ),
+                }
+                for index, goal in enumerate(goals, start=1)
+            ],
+        },
+    }

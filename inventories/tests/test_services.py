@@ -1,0 +1,295 @@
+"""The inventory services: opening, saving parts, the deadline, submission and the copy of record."""
+
+import datetime
+import hashlib
+import json
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from inventories.completeness import inventory_completeness
+from inventories.errors import EditConflict, InventoryLocked
+from inventories.models import (
+    AuditEvent,
+    ImmutableVersionError,
+    Inventory,
+    InventoryVersion,
+)
+from inventories.selectors import inventory_reload
+from inventories.services import (
+    current_state_save,
+    goal_create,
+    intervention_create,
+    intervention_delete,
+    intervention_move,
+    intervention_update,
+    inventory_open,
+    inventory_submit,
+)
+from inventories.snapshot import canonical_json, inventory_snapshot
+from inventories.tests.factories import open_inventory, round_2019
+
+pytestmark = pytest.mark.django_db
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+IN_ROUND = datetime.datetime(2019, 11, 15, 10, 0, tzinfo=STOCKHOLM)
+LAST_SECOND = datetime.datetime(2020, 1, 20, 23, 59, 59, tzinfo=STOCKHOLM)
+FIRST_LATE_SECOND = datetime.datetime(2020, 1, 21, 0, 0, 0, tzinfo=STOCKHOLM)
+
+
+@pytest.fixture
+def inventory(region, contact):
+    with time_machine.travel(IN_ROUND, tick=False):
+        return open_inventory(round=round_2019(), region=region, user=contact)
+
+
+def test_round_2019_is_as_the_programme_says():
+    round_ = round_2019()
+    assert round_.name == "Behovsinventering hösten 2019"
+    assert round_.deadline == LAST_SECOND
+    assert round_.opens_at == datetime.datetime(2019, 10, 1, tzinfo=STOCKHOLM)
+    assert round_.start_capital == 100_000
+    assert round_.period_label == "2020–2022"
+    assert [m.when for m in round_.milestones.all()][-2:] == ["20 januari 2020", "Februari 2020"]
+
+
+def test_open_creates_one_inventory_and_audits_it(region, contact):
+    with time_machine.travel(IN_ROUND, tick=False):
+        first = inventory_open(round=round_2019(), region=region, user=contact)
+        second = inventory_open(round=round_2019(), region=region, user=contact)
+    assert first.pk == second.pk
+    assert Inventory.objects.filter(region=region).count() == 1
+    assert first.current_state.revision == 0
+    assert list(first.audit_events.values_list("action", flat=True)) == ["opened"]
+
+
+def test_other_regions_contact_cannot_open_or_change(region, other_contact, inventory):
+    with time_machine.travel(IN_ROUND, tick=False):
+        with pytest.raises(PermissionDenied):
+            inventory_open(round=round_2019(), region=region, user=other_contact)
+        with pytest.raises(PermissionDenied):
+            intervention_create(inventory=inventory, user=other_contact, data={"title": "x"})
+        with pytest.raises(PermissionDenied):
+            inventory_submit(inventory=inventory, user=other_contact)
+    assert inventory.interventions.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("moment", "accepted"),
+    [(LAST_SECOND, True), (FIRST_LATE_SECOND, False)],
+    ids=["2020-01-20T23:59:59", "2020-01-21T00:00:00"],
+)
+def test_deadline_boundary_in_stockholm_time(inventory, contact, moment, accepted):
+    with time_machine.travel(moment, tick=False):
+        if accepted:
+            version = inventory_submit(inventory=inventory, user=contact)
+            assert version.number == 1
+            assert version.on_time
+        else:
+            with pytest.raises(InventoryLocked) as excinfo:
+                inventory_submit(inventory=inventory, user=contact)
+            assert "Sista dag för inlämning var 20 januari 2020 kl. 23:59" in excinfo.value.message
+            assert not InventoryVersion.objects.exists()
+    inventory.refresh_from_db()
+    assert inventory.status == ("submitted" if accepted else "draft")
+
+
+def test_override_moves_only_that_inventorys_boundary(
+    inventory, contact, other_region, other_contact
+):
+    with time_machine.travel(IN_ROUND, tick=False):
+        other = open_inventory(round=round_2019(), region=other_region, user=other_contact)
+    Inventory.objects.filter(pk=inventory.pk).update(
+        deadline_override=datetime.datetime(2020, 1, 31, 23, 59, 59, tzinfo=STOCKHOLM)
+    )
+    inventory.refresh_from_db()
+    with time_machine.travel(
+        datetime.datetime(2020, 1, 31, 23, 59, 59, tzinfo=STOCKHOLM), tick=False
+    ):
+        assert inventory_submit(inventory=inventory, user=contact).number == 1
+        with pytest.raises(InventoryLocked):
+            inventory_submit(inventory=other, user=other_contact)
+    with time_machine.travel(datetime.datetime(2020, 2, 1, 0, 0, tzinfo=STOCKHOLM), tick=False):
+        Inventory.objects.filter(pk=inventory.pk).update(status="returned")
+        inventory.refresh_from_db()
+        with pytest.raises(InventoryLocked):
+            inventory_submit(inventory=inventory, user=contact)
+
+
+def test_incomplete_inventory_is_refused_with_the_checklist(region, contact):
+    with time_machine.travel(IN_ROUND, tick=False):
+        inventory = open_inventory(round=round_2019(), region=region, user=contact, filled=False)
+        with pytest.raises(ValidationError) as excinfo:
+            inventory_submit(inventory=inventory, user=contact)
+    messages = excinfo.value.messages
+    assert "Inga insatser. Lägg till minst en insats." in messages
+    assert "Inga mål. Lägg till minst ett mål." in messages
+    assert any("Regionens förutsättningar saknas" in m for m in messages)
+    assert not InventoryVersion.objects.exists()
+
+
+def test_submitted_inventory_is_read_only(inventory, contact):
+    with time_machine.travel(IN_ROUND, tick=False):
+        inventory_submit(inventory=inventory, user=contact)
+        item = inventory.interventions.first()
+        with pytest.raises(InventoryLocked):
+            intervention_update(
+                intervention=item, user=contact, data={"title": "Ändrad"}, revision=item.revision
+            )
+        with pytest.raises(InventoryLocked):
+            intervention_delete(intervention=item, user=contact)
+        with pytest.raises(InventoryLocked):
+            inventory_submit(inventory=inventory, user=contact)
+    item.refresh_from_db()
+    assert item.title.startswith("Insats 1")
+    assert InventoryVersion.objects.count() == 1
+
+
+def test_version_json_and_hash_are_reproducible(inventory, contact):
+    with time_machine.travel(LAST_SECOND, tick=False):
+        version = inventory_submit(inventory=inventory, user=contact)
+    stored = InventoryVersion.objects.get(pk=version.pk)
+    assert hashlib.sha256(stored.snapshot_json.encode()).hexdigest() == stored.sha256
+    rebuilt = canonical_json(
+        inventory_snapshot(
+            inventory_reload(inventory),
+            number=stored.number,
+            submitted_at=stored.submitted_at,
+            submitted_by=stored.submitted_by,
+        )
+    )
+    assert rebuilt == stored.snapshot_json
+    data = json.loads(stored.snapshot_json)
+    assert data["region"]["name"] == "Region Skåne"
+    assert data["part1"]["budget_total"] == 100_000
+    assert data["part2"]["total_cost"] == 750_000
+    assert data["part3"]["goals"][0]["interventions"] == [1]
+    assert data["submitted_at"] == "2020-01-20T23:59:59+01:00"
+
+
+def test_a_version_cannot_be_updated_or_deleted(inventory, contact):
+    with time_machine.travel(IN_ROUND, tick=False):
+        version = inventory_submit(inventory=inventory, user=contact)
+    version.snapshot_json = "{}"
+    with pytest.raises(ImmutableVersionError):
+        version.save()
+    with pytest.raises(ImmutableVersionError):
+        version.delete()
+    with pytest.raises(ImmutableVersionError):
+        InventoryVersion.objects.filter(pk=version.pk).update(sha256="0" * 64)
+    with pytest.raises(ImmutableVersionError):
+        InventoryVersion.objects.all().delete()
+    with pytest.raises(ImmutableVersionError):
+        InventoryVersion.objects.bulk_update([version], ["sha256"])
+    assert InventoryVersion.objects.get(pk=version.pk).snapshot_json != "{}"
+
+
+def test_budget_may_not_exceed_the_start_capital(inventory, contact):
+    state = inventory.current_state
+    with time_machine.travel(IN_ROUND, tick=False):
+        with pytest.raises(ValidationError) as excinfo:
+            current_state_save(
+                inventory=inventory,
+                user=contact,
+                data={"context": "Nytt"},
+                budget_lines=[
+                    {"description": "A", "amount": 60_000},
+                    {"description": "B", "amount": 40_001},
+                ],
+                revision=state.revision,
+            )
+    assert "startkapitalet är 100\u00a0000 kr" in excinfo.value.message_dict["budget"][0]
+    state.refresh_from_db()
+    assert state.context.startswith("Nuläge")
+    assert inventory.budget_lines.count() == 2
+
+
+def test_stale_revision_is_a_conflict_and_keeps_the_winner(inventory, contact, region):
+    from regions.tests.factories import ContactPersonFactory
+
+    deputy = ContactPersonFactory(region=region, role="deputy").user
+    loaded = inventory.current_state.revision
+    with time_machine.travel(IN_ROUND, tick=False):
+        current_state_save(
+            inventory=inventory,
+            user=contact,
+            data={"context": "Vinnarens text"},
+            budget_lines=[{"description": "A", "amount": 1}],
+            revision=loaded,
+        )
+        with pytest.raises(EditConflict) as excinfo:
+            current_state_save(
+                inventory=inventory,
+                user=deputy,
+                data={"context": "Den senares text"},
+                budget_lines=[],
+                revision=loaded,
+            )
+    assert "Någon annan sparade" in excinfo.value.message
+    inventory.current_state.refresh_from_db()
+    assert inventory.current_state.context == "Vinnarens text"
+    assert list(inventory.budget_lines.values_list("amount", flat=True)) == [1]
+
+
+def test_intervention_dates_must_lie_in_the_programme_period(inventory, contact):
+    with time_machine.travel(IN_ROUND, tick=False):
+        with pytest.raises(ValidationError) as excinfo:
+            intervention_create(
+                inventory=inventory,
+                user=contact,
+                data={
+                    "title": "X",
+                    "start_date": datetime.date(2019, 12, 31),
+                    "end_date": datetime.date(2023, 1, 1),
+                },
+            )
+        assert set(excinfo.value.message_dict) == {"start_date", "end_date"}
+        with pytest.raises(ValidationError) as excinfo:
+            intervention_create(
+                inventory=inventory,
+                user=contact,
+                data={
+                    "title": "X",
+                    "start_date": datetime.date(2021, 1, 2),
+                    "end_date": datetime.date(2021, 1, 1),
+                },
+            )
+        assert excinfo.value.message_dict["end_date"] == [
+            "Slutdatumet kan inte vara före startdatumet."
+        ]
+    assert inventory.interventions.count() == 2
+
+
+def test_reorder_and_goal_links_stay_inside_the_inventory(
+    inventory, contact, other_region, other_contact
+):
+    with time_machine.travel(IN_ROUND, tick=False):
+        first, second = inventory.interventions.order_by("position")
+        assert intervention_move(intervention=second, user=contact, direction="up")
+        assert list(inventory.interventions.order_by("position").values_list("pk", flat=True)) == [
+            second.pk,
+            first.pk,
+        ]
+        assert not intervention_move(intervention=second, user=contact, direction="up")
+        foreign = open_inventory(round=round_2019(), region=other_region, user=other_contact)
+        with pytest.raises(ValidationError):
+            goal_create(
+                inventory=inventory,
+                user=contact,
+                data={"goal": "Mål"},
+                interventions=[foreign.interventions.first()],
+            )
+
+
+def test_completeness_lists_each_missing_thing_with_a_link(region, contact):
+    with time_machine.travel(IN_ROUND, tick=False):
+        inventory = open_inventory(round=round_2019(), region=region, user=contact, filled=False)
+        intervention_create(inventory=inventory, user=contact, data={"title": "Bara rubrik"})
+    result = inventory_completeness(inventory_reload(inventory))
+    part2 = result.for_part(2)
+    assert any("Insats 1 (Bara rubrik): Beräknad kostnad (kr) saknas" == i.message for i in part2)
+    item = next(i for i in part2 if i.field == "cost")
+    assert item.url(inventory).endswith("?granska=1#id_cost")
+    assert not result.part_complete(1)
+    assert AuditEvent.objects.filter(inventory=inventory, action="part_saved").count() == 1
