@@ -16,7 +16,7 @@ from inventories.snapshot import canonical_json, inventory_snapshot, sha256_hex
 
 
 def inventory_open(*, round, region, user) -> Inventory:
-    """The region's inventory in ``round``, created (with empty parts) the first time it is opened."""
+    """The region's inventory in ``round``; created with empty parts when first opened."""
     ensure_contact_person(user=user, region=region)
     existing = Inventory.objects.filter(round=round, region=region).first()
     if existing is not None:

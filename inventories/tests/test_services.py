@@ -1,4 +1,4 @@
-"""The inventory services: opening, saving parts, the deadline, submission and the copy of record."""
+"""The inventory services: opening, saving, the deadline, submission, the copy of record."""
 
 import datetime
 import hashlib
