@@ -6,6 +6,7 @@ configured. With REQUIRE_SERVICES=1 (CI) each such skip is a failure instead.
 
 import os
 import shutil
+import socket
 import threading
 from email import message_from_bytes, policy
 
@@ -72,19 +73,59 @@ def celery_worker(broker_url, transactional_db, settings):
     app.conf.broker_url = broker_url
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
-    # Close any pooled producer connection made with the old broker URL.
-    app.pool.force_close_all()
-    with start_worker(
-        app,
-        pool="solo",
-        perform_ping_check=False,
-        shutdown_timeout=30,
-        loglevel="WARNING",
-        queues=[queue],
-    ) as worker:
-        yield worker
-    app.conf.update(old)
-    app.pool.force_close_all()
+    reset_broker_connections(app)
+    try:
+        with start_worker(
+            app,
+            pool="solo",
+            perform_ping_check=False,
+            shutdown_timeout=30,
+            loglevel="WARNING",
+            queues=[queue],
+        ) as worker:
+            yield worker
+    finally:
+        app.conf.update(old)
+        reset_broker_connections(app)
+
+
+def reset_broker_connections(app) -> None:
+    """Forget every pooled broker connection, so the next publish uses ``broker_url`` as it is now.
+
+    Celery caches its connection and producer pools (even eager tasks acquire a producer), and
+    kombu keeps one pool per broker URL for the whole process. Only closing them
+    (``force_close_all``) would leave closed pools behind that fail every later publish with
+    "Acquire on closed pool".
+    """
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broken_broker(settings):
+    """The Celery app publishes to a closed port: queueing any task fails, as with Redis down."""
+    from portal.celery import app
+
+    closed = "redis://127.0.0.1:1/0"
+    old = {
+        "broker_url": app.conf.get("broker_url"),
+        "broker_write_url": app.conf.get("broker_write_url"),
+        "task_always_eager": app.conf.task_always_eager,
+    }
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Celery prefers the CELERY_BROKER_URL environment variable to broker_url; publishing uses
+    # broker_write_url first, so set that too.
+    app.conf.broker_url = app.conf.broker_write_url = closed
+    app.conf.task_always_eager = False
+    reset_broker_connections(app)
+    try:
+        yield app
+    finally:
+        app.conf.update(old)
+        reset_broker_connections(app)
 
 
 class SmtpSink:
@@ -106,11 +147,15 @@ class SmtpSink:
                     )
                 return "250 OK"
 
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+        # aiosmtpd checks its own start by connecting to the configured port, so port=0 cannot
+        # be used: take a free port from the OS first.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
 
     def start(self):
         self.controller.start()
-        self.port = self.controller.server.sockets[0].getsockname()[1]
         return self
 
     def stop(self):
@@ -144,6 +189,42 @@ def smtp_sink(settings):
     settings.EMAIL_TIMEOUT = 5
     yield sink
     sink.stop()
+
+
+def _ensure_reference_data():
+    """Put back what the data migrations load (regions, the 2019 round, the staff group).
+
+    Transactional tests (live server, real worker) end with a flush that empties every table;
+    the next test must still find the 21 regions. Runs the migrations' own functions.
+    """
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from inventories.models import Round
+    from portal.models import STAFF_GROUP_NAME
+    from regions.models import Region
+
+    if Region.objects.count() != 21:
+        importlib.import_module("regions.migrations.0002_load_regions").load(apps, None)
+    if not Round.objects.filter(slug="2019").exists():
+        importlib.import_module(
+            "inventories.migrations.0003_round_2019_and_staff_group"
+        ).create_round(apps, None)
+    if not Group.objects.filter(name=STAFF_GROUP_NAME, permissions__isnull=False).exists():
+        from portal.staff_group import STAFF_PERMISSIONS, sync_staff_group
+
+        sync_staff_group(apps, permissions=STAFF_PERMISSIONS)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Every database test starts with the reference data of the migrations."""
+    if "_django_db_helper" not in request.fixturenames:
+        return
+    request.getfixturevalue("_django_db_helper")
+    _ensure_reference_data()
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from portal.forms import EmailAuthenticationForm
+from portal import views
+from portal.forms import AccessRequestForm, EmailAuthenticationForm, PortalPasswordChangeForm
 
 urlpatterns = [
     path(
@@ -12,13 +13,12 @@ urlpatterns = [
         name="login",
     ),
     path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    # The form sends the e-mail itself (regions.services.account_access_request): a reset link
+    # (templates/emails/password_reset.*) to a user with a password, a new invitation to a
+    # contact person who has not chosen one yet.
     path(
         "losenord/aterstall/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="emails/password_reset.txt",
-            html_email_template_name="emails/password_reset.html",
-            subject_template_name="emails/password_reset.subject.txt",
-        ),
+        auth_views.PasswordResetView.as_view(form_class=AccessRequestForm),
         name="password_reset",
     ),
     path(
@@ -28,7 +28,7 @@ urlpatterns = [
     ),
     path(
         "losenord/aterstall/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(
@@ -38,7 +38,7 @@ urlpatterns = [
     ),
     path(
         "losenord/byt/",
-        auth_views.PasswordChangeView.as_view(),
+        auth_views.PasswordChangeView.as_view(form_class=PortalPasswordChangeForm),
         name="password_change",
     ),
     path(

@@ -57,4 +57,6 @@ def build_email(email: Email) -> EmailMultiAlternatives:
 
 def send_email(email: Email, *, connection=None) -> None:
     """Render and send one e-mail; SMTP errors propagate so the calling task can retry."""
-    build_email(email).send(fail_silently=False, connection=connection or get_connection())
+    message = build_email(email)
+    message.connection = connection or get_connection()
+    message.send(fail_silently=False)

@@ -1,6 +1,11 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
+
+PASSWORD_HELP_TEXT = _(
+    "Minst 12 tecken. Välj något som inte liknar ditt namn eller din e-postadress, som inte "
+    "bara består av siffror och som inte är ett vanligt lösenord."
+)
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -18,3 +23,54 @@ class EmailAuthenticationForm(AuthenticationForm):
         ),
         "inactive": _("Kontot är inaktiverat. Kontakta Tillväxtverket."),
     }
+
+
+class PortalSetPasswordForm(SetPasswordForm):
+    """Choose a new password (password reset and invitations), in Swedish."""
+
+    error_messages = {
+        "password_mismatch": _("Lösenorden är inte likadana. Skriv samma lösenord två gånger."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = _("Nytt lösenord")
+        self.fields["new_password1"].help_text = PASSWORD_HELP_TEXT
+        self.fields["new_password1"].widget.attrs["autofocus"] = True
+        self.fields["new_password2"].label = _("Upprepa det nya lösenordet")
+        self.fields["new_password2"].help_text = ""
+
+
+class PortalPasswordChangeForm(PortalSetPasswordForm, PasswordChangeForm):
+    """Change the password while signed in (asks for the current one first)."""
+
+    error_messages = {
+        **PortalSetPasswordForm.error_messages,
+        "password_incorrect": _("Det nuvarande lösenordet stämmer inte. Försök igen."),
+    }
+    field_order = ["old_password", "new_password1", "new_password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = _("Nuvarande lösenord")
+        self.fields["new_password1"].widget.attrs.pop("autofocus", None)
+
+
+class AccessRequestForm(forms.Form):
+    """'I cannot get in': asks for a password reset or a new invitation link by e-mail."""
+
+    email = forms.EmailField(
+        label=_("E-postadress"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": _("Skriv din e-postadress."),
+            "invalid": _("Skriv en e-postadress i formen namn@exempel.se."),
+        },
+    )
+
+    def save(self, **kwargs):
+        """Called by Django's PasswordResetView; the same action serves both pages."""
+        from regions.services import account_access_request
+
+        account_access_request(email=self.cleaned_data["email"])

@@ -69,6 +69,9 @@ class Invitation(models.Model):
     so a sweeper can send again what a broken broker or SMTP server held back.
     """
 
+    # The salt of the signed link (django.core.signing); see regions.services.invitation_link.
+    SIGNING_SALT = "regions.invitation"
+
     contact_person = models.ForeignKey(
         ContactPerson,
         on_delete=models.CASCADE,
@@ -100,6 +103,14 @@ class Invitation(models.Model):
     def __str__(self):
         return f"{self.contact_person} – {self.created_at:%Y-%m-%d}"
 
+    class Status(models.TextChoices):
+        USED = "used", _("Använd")
+        REVOKED = "revoked", _("Ersatt eller återkallad")
+        EXPIRED = "expired", _("Har gått ut")
+        SENT = "sent", _("Skickad")
+        FAILED = "failed", _("Kunde inte skickas")
+        PENDING = "pending", _("Väntar på att skickas")
+
     @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires_at
@@ -107,3 +118,18 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and self.revoked_at is None and not self.is_expired
+
+    @property
+    def status(self) -> "Invitation.Status":
+        """Where the invitation stands, as staff see it in the admin."""
+        if self.used_at is not None:
+            return self.Status.USED
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.is_expired:
+            return self.Status.EXPIRED
+        if self.sent_at is not None:
+            return self.Status.SENT
+        if self.send_attempts:
+            return self.Status.FAILED
+        return self.Status.PENDING

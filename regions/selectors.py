@@ -1,8 +1,10 @@
 """Reading regions, always scoped to what the user may see."""
 
+from django.core import signing
 from django.http import Http404
+from django.utils.crypto import constant_time_compare
 
-from regions.models import ContactPerson, Region
+from regions.models import ContactPerson, Invitation, Region
 
 
 def regions_visible_to(user):
@@ -29,3 +31,28 @@ def contact_persons_active(*, region):
         .select_related("user")
         .order_by("role", "user__full_name")
     )
+
+
+class InvitationLinkInvalid(Exception):
+    """The link was not made by the portal, was altered, or names no invitation."""
+
+
+def invitation_get_by_token(*, token: str) -> Invitation:
+    """The invitation a link names, whatever its state (the caller checks ``is_usable``).
+
+    Raises ``InvitationLinkInvalid`` for a bad signature, an unknown invitation or a nonce that
+    does not match (compared in constant time).
+    """
+    try:
+        data = signing.loads(token, salt=Invitation.SIGNING_SALT)
+        invitation_id, nonce = int(data["i"]), str(data["n"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise InvitationLinkInvalid from None
+    invitation = (
+        Invitation.objects.select_related("contact_person__user", "contact_person__region")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None or not constant_time_compare(nonce, invitation.nonce):
+        raise InvitationLinkInvalid
+    return invitation

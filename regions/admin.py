@@ -1,0 +1,270 @@
+"""Staff register contact persons, send invitations and follow their delivery here.
+
+Every change of state goes through regions.services; the admin never sets those fields itself.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from regions import services
+from regions.forms import ContactPersonRegisterForm
+from regions.models import ContactPerson, Invitation, Region
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "county_name", "active"]
+    list_display_links = ["code", "name"]
+    list_filter = ["active"]
+    search_fields = ["code", "name", "county_name"]
+    ordering = ["code"]
+    readonly_fields = ["code", "slug"]
+    fields = ["code", "name", "county_name", "slug", "active"]
+
+
+class InvitationInline(admin.TabularInline):
+    model = Invitation
+    fk_name = "contact_person"
+    extra = 0
+    can_delete = False
+    fields = [
+        "created_at",
+        "status_display",
+        "expires_at",
+        "sent_at",
+        "send_attempts",
+        "last_error",
+    ]
+    readonly_fields = fields
+    ordering = ["-created_at"]
+    verbose_name_plural = _("inbjudningar")
+
+    @admin.display(description=_("läge"))
+    def status_display(self, obj):
+        return obj.status.label
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ContactPerson)
+class ContactPersonAdmin(admin.ModelAdmin):
+    add_form = ContactPersonRegisterForm
+    list_display = [
+        "full_name",
+        "email",
+        "region",
+        "role",
+        "active",
+        "invitation_state",
+    ]
+    list_filter = ["region", "role", "active"]
+    search_fields = ["user__full_name", "user__email", "region__name", "region__code"]
+    list_select_related = ["user", "region"]
+    ordering = ["region__code", "role", "user__full_name"]
+    actions = ["send_new_invitation", "deactivate", "reactivate"]
+    inlines = [InvitationInline]
+    readonly_fields = ["user", "active", "created_at"]
+    fieldsets = [(None, {"fields": ["user", "region", "role", "active", "created_at"]})]
+    add_fieldsets = [(None, {"fields": ["full_name", "email", "region", "role"]})]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user", "region")
+            .prefetch_related(
+                Prefetch("invitations", queryset=Invitation.objects.order_by("-created_at"))
+            )
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else super().get_readonly_fields(request, obj)
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else super().get_inlines(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.contact_person_register(
+            full_name=form.cleaned_data["full_name"],
+            email=form.cleaned_data["email"],
+            region=form.cleaned_data["region"],
+            role=form.cleaned_data["role"],
+            invited_by=request.user,
+        )
+        # The admin logs and redirects to ``obj``: make it the row the service created.
+        obj.pk = created.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_user(
+            request,
+            _("En inbjudan skickas till %(email)s.") % {"email": obj.user.email},
+            messages.SUCCESS,
+        )
+        return super().response_add(request, obj, post_url_continue)
+
+    @admin.display(description=_("namn"), ordering="user__full_name")
+    def full_name(self, obj):
+        return obj.user.full_name
+
+    @admin.display(description=_("e-postadress"), ordering="user__email")
+    def email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=_("inbjudan"))
+    def invitation_state(self, obj):
+        if obj.user.has_usable_password():
+            return _("Har valt lösenord")
+        invitations = list(obj.invitations.all())
+        if not invitations:
+            return _("Ingen inbjudan")
+        return invitations[0].status.label
+
+    def _run(self, request, queryset, action, done_message):
+        done = 0
+        for contact_person in queryset.select_related("user"):
+            try:
+                action(contact_person)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    self.message_user(request, message, messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message(done), messages.SUCCESS)
+
+    @admin.action(description=_("Skicka ny inbjudan"), permissions=["change"])
+    def send_new_invitation(self, request, queryset):
+        def action(contact_person):
+            services.invitation_create(contact_person=contact_person, created_by=request.user)
+            self.log_change(request, contact_person, gettext("Ny inbjudan skickad."))
+
+        self._run(
+            request,
+            queryset,
+            action,
+            lambda n: (
+                ngettext(
+                    "En ny inbjudan skickas till %(count)d kontaktperson. "
+                    "Äldre länkar slutar gälla.",
+                    "Nya inbjudningar skickas till %(count)d kontaktpersoner. "
+                    "Äldre länkar slutar gälla.",
+                    n,
+                )
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Inaktivera"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        def action(contact_person):
+            services.contact_person_deactivate(contact_person=contact_person)
+            self.log_change(request, contact_person, gettext("Inaktiverad."))
+
+        self._run(
+            request,
+            queryset,
+            action,
+            lambda n: (
+                ngettext(
+                    "%(count)d kontaktperson är inaktiverad.",
+                    "%(count)d kontaktpersoner är inaktiverade.",
+                    n,
+                )
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Återaktivera"), permissions=["change"])
+    def reactivate(self, request, queryset):
+        def action(contact_person):
+            services.contact_person_reactivate(contact_person=contact_person)
+            self.log_change(request, contact_person, gettext("Återaktiverad."))
+
+        self._run(
+            request,
+            queryset,
+            action,
+            lambda n: (
+                ngettext(
+                    "%(count)d kontaktperson är aktiv igen.",
+                    "%(count)d kontaktpersoner är aktiva igen.",
+                    n,
+                )
+                % {"count": n}
+            ),
+        )
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations change only through the services (see the contact persons)."""
+
+    list_display = [
+        "contact_person",
+        "region",
+        "created_at",
+        "expires_at",
+        "status_display",
+        "sent_at",
+        "send_attempts",
+        "short_error",
+    ]
+    list_filter = ["contact_person__region"]
+    search_fields = ["contact_person__user__full_name", "contact_person__user__email"]
+    list_select_related = ["contact_person__user", "contact_person__region"]
+    date_hierarchy = "created_at"
+    fields = [
+        "contact_person",
+        "status_display",
+        "created_at",
+        "created_by",
+        "expires_at",
+        "sent_at",
+        "send_attempts",
+        "last_error",
+        "used_at",
+        "revoked_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("region"), ordering="contact_person__region__code")
+    def region(self, obj):
+        return obj.contact_person.region
+
+    @admin.display(description=_("läge"))
+    def status_display(self, obj):
+        return obj.status.label
+
+    @admin.display(description=_("senaste fel"))
+    def short_error(self, obj):
+        error = obj.last_error
+        return error if len(error) <= 80 else f"{error[:79]}…"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,54 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from portal.forms import AccessRequestForm, PortalSetPasswordForm
+from regions.models import ContactPerson, Region
+
+
+class InvitationAcceptForm(PortalSetPasswordForm):
+    """The new contact person chooses a password (validated like every password)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = _("Välj ett lösenord")
+        self.fields["new_password2"].label = _("Upprepa lösenordet")
+
+
+class InvitationRequestForm(AccessRequestForm):
+    """Ask for a new invitation link (or a password reset link) by e-mail address."""
+
+
+class ContactPersonRegisterForm(forms.ModelForm):
+    """Staff register a contact person in one form; the admin calls contact_person_register."""
+
+    full_name = forms.CharField(label=_("Fullständigt namn"), max_length=150)
+    email = forms.EmailField(
+        label=_("E-postadress"),
+        max_length=254,
+        help_text=_("Inbjudan skickas hit. Adressen blir kontaktpersonens inloggning."),
+    )
+
+    class Meta:
+        model = ContactPerson
+        fields = ["region", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.filter(active=True)
+
+    def clean_full_name(self):
+        full_name = " ".join(self.cleaned_data["full_name"].split())
+        if not full_name:
+            raise forms.ValidationError(_("Ange kontaktpersonens namn."))
+        return full_name
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("Det finns redan ett konto med e-postadressen %(email)s."),
+                code="email_taken",
+                params={"email": email},
+            )
+        return email

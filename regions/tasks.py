@@ -1,0 +1,29 @@
+"""Celery tasks of the regions app: thin, take ids, safe to run twice."""
+
+import smtplib
+
+from celery import shared_task
+
+from portal.queue import enqueue
+from regions import services
+
+
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=60 * 60,
+    retry_jitter=True,
+    max_retries=8,
+)
+def invitation_send(invitation_id):
+    """Send one invitation e-mail; does nothing if it has left already or cannot be used."""
+    return services.invitation_deliver(invitation_id=invitation_id)
+
+
+@shared_task
+def invitations_send_unsent():
+    """Beat sweeper: queue again every usable invitation whose e-mail has not left."""
+    queued = 0
+    for invitation_id in services.invitations_unsent().values_list("pk", flat=True):
+        queued += enqueue(invitation_send, invitation_id)
+    return queued
