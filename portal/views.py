@@ -2,13 +2,17 @@
 
 import logging
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connections
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.forms import PortalSetPasswordForm
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +47,13 @@ def staff_required(view):
 
 @staff_required
 def staff_home(request):
-    """The staff area's entry point: the admin until the progress board exists."""
-    return redirect("admin:index")
+    """The staff area's entry point: the progress board of the newest active round."""
+    from inventories.selectors_staff import round_default
+
+    round_ = round_default()
+    if round_ is None:
+        return render(request, "inventories/staff/no_round.html")
+    return redirect("staff:board", round_slug=round_.slug)
 
 
 def _database_ok(alias="default") -> tuple[bool, str]:
@@ -77,6 +86,48 @@ def healthz(request):
     db_ok, db_detail = _database_ok()
     body = {"status": "ok" if db_ok else "error", "database": db_detail, "broker": _broker_status()}
     return JsonResponse(body, status=200 if db_ok else 503)
+
+
+@require_POST
+def language_set(request):
+    """Django's language switch; a signed-in user's choice also becomes their e-mail language."""
+    from django.views.i18n import set_language
+
+    response = set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        from portal.services import user_language_set
+
+        user_language_set(user=request.user, language=language)
+    return response
+
+
+@never_cache
+@require_POST
+def session_extend(request):
+    """Keep a signed-in user's session alive (the warning dialog's "Förläng" button).
+
+    Sessions are saved on every request, so answering is enough to renew the expiry.
+    """
+    if not request.user.is_authenticated:
+        return JsonResponse({"authenticated": False}, status=401)
+    request.session.modified = True
+    return JsonResponse({"authenticated": True, "expires_in": request.session.get_expiry_age()})
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's reset confirmation, in Swedish; a new password also lifts a sign-in lockout.
+
+    The lockout page tells a locked-out user to choose a new password; whoever can read the
+    account's e-mail may then sign in at once instead of waiting for the cool-off.
+    """
+
+    form_class = PortalSetPasswordForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        axes_reset(username=form.user.email)
+        return response
 
 
 def accessibility_statement(request):

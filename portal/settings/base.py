@@ -3,6 +3,7 @@
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from portal.env import BASE_DIR, env
@@ -38,6 +39,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "portal.middleware.SwedishFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -118,6 +120,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
 AXES_VERBOSE = False
+# Successful sign-ins are not logged; failed ones are purged after 30 days (privacy notice).
+AXES_DISABLE_ACCESS_LOG = True
 
 # Invitation links for contact persons.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
@@ -202,8 +206,27 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
 CELERY_BEAT_SCHEDULE = {
+    "portal-purge-sign-in-failures": {
+        "task": "portal.tasks.sign_in_failures_purge",
+        "schedule": timedelta(hours=24),
+    },
     "regions-resend-unsent-invitations": {
         "task": "regions.tasks.invitations_send_unsent",
+        "schedule": timedelta(minutes=10),
+    },
+    # Deadline reminders: plan and send what is due (on the clock, so 08:00 steps leave at 08:00).
+    "inventories-reminders-sweep": {
+        "task": "inventories.tasks.reminders_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Return-for-completion e-mails that a broken broker or SMTP server held back.
+    "inventories-resend-return-notices": {
+        "task": "inventories.tasks_review.inventory_returned_send_unsent",
+        "schedule": timedelta(minutes=10),
+    },
+    # PDF copies of record and receipts that a broken broker or a failing render held back.
+    "inventories-sweep-missing-pdfs": {
+        "task": "inventories.tasks.versions_sweep_missing_pdfs",
         "schedule": timedelta(minutes=10),
     },
 }

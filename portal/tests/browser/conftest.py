@@ -1,0 +1,124 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+Browser tests skip with a reason when Chromium or Playwright is missing, and fail instead under
+REQUIRE_SERVICES=1 (CI). Screenshots go to test-artifacts/screenshots/ (git-ignored).
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import need_service
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+# Playwright's sync API runs an event loop in this thread; the ORM must still be usable.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    available = os.path.exists(CHROMIUM) or bool(shutil.which("chromium"))
+    need_service(available, f"needs Chromium at {CHROMIUM}: apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - requirements install it
+        need_service(False, "needs Playwright: pip install -r requirements.txt")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_context(chromium, live_server, request):
+    marker = request.node.get_closest_marker("viewport")
+    viewport = marker.args[0] if marker else DESKTOP
+    context = chromium.new_context(
+        base_url=live_server.url,
+        viewport=viewport,
+        locale="sv-SE",
+        timezone_id="Europe/Stockholm",
+        accept_downloads=True,
+    )
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    page = browser_context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    yield page
+    page.close()
+
+
+class AxeChecker:
+    """Runs axe-core on a page and remembers which pages were scanned."""
+
+    def __init__(self):
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.axe = Axe()
+        self.scanned = []
+
+    def __call__(self, page, label):
+        results = self.axe.run(
+            page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+        )
+        self.scanned.append((label, page.url))
+        violations = results.response["violations"]
+        report = "\n".join(
+            f"- {v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(node["target"][0] if node["target"] else "?" for node in v["nodes"][:5])
+            for v in violations
+        )
+        assert not violations, f"axe found {len(violations)} violation(s) on {label} ({page.url}):\n{report}"
+
+
+@pytest.fixture
+def axe_check():
+    checker = AxeChecker()
+    yield checker
+    if checker.scanned:
+        ARTIFACTS.mkdir(exist_ok=True)
+        with open(ARTIFACTS / "axe-scanned-pages.txt", "a", encoding="utf-8") as handle:
+            for label, url in checker.scanned:
+                handle.write(f"{label}\t{url}\n")
+
+
+@pytest.fixture
+def screenshot():
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name):
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+    return take
+
+
+def sign_in(page, email, password="Behovsinventering-2019"):
+    page.goto("/konto/logga-in/")
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()

@@ -1,0 +1,390 @@
+"""The contact person's journey as steps a user takes in Chromium, shared by the desktop and the
+small-screen runs (and the staff journey, which needs a submitted inventory first).
+
+Every page the journey reaches is scanned with axe, error states included. The helpers use
+Playwright's accessible locators (label, role and name), so a field without a label or a button
+without a name fails the journey as it would fail a screen-reader user.
+"""
+
+import re
+from dataclasses import dataclass, field
+from io import BytesIO
+
+from django.core import mail
+from playwright.sync_api import expect
+
+from inventories.demo import practice_round
+
+PASSWORD = "Behovsinventering-2019"
+NEW_PASSWORD = "Skånsk-Äppelblom-2026"
+
+PART1_TEXTS = {
+    "Regionens förutsättningar": "Skåne har tre större städer, en stark livsmedelssektor och "
+    "en landsbygd med många småföretag.\nBefolkningen växer, mest i sydväst.",
+    "Dagens arbete med ekonomisk hållbarhet": "Den regionala utvecklingsstrategin pekar ut "
+    "omställning i industrin och cirkulära affärsmodeller.",
+    "Dagens arbete med social hållbarhet": "Kompetensförsörjning och inkludering på "
+    "arbetsmarknaden; särskilt fokus på unga utan gymnasieexamen.",
+    "Dagens arbete med miljömässig hållbarhet": "Klimatfärdplan för Skåne är antagen, men "
+    "uppföljningen i tillväxtarbetet är svag.",
+    "Behov och utmaningar": "Vi behöver gemensam kunskap om hållbarhetsanalys och bättre "
+    "samordning mellan kommunerna, lärosätena och näringslivets organisationer.",
+    "Befintlig samverkan och strukturer": "Skånes kommuner, Lunds universitet och Malmö "
+    "universitet möts i ett regionalt forum varje kvartal.",
+}
+BUDGET = [("Processledning och analys", "60 000"), ("Workshoppar med kommunerna", "40 000")]
+
+PART3_TEXTS = {
+    "Börläge": "Hållbarhet är en självklar del av det regionala tillväxtarbetet i Skåne: "
+    "varje beslut om projektmedel prövas mot alla tre dimensionerna.",
+    "Ökad tillit": "Aktörerna delar data och analyser öppet och litar på varandras underlag.",
+    "Effekter på kort sikt": "En gemensam lägesbild, tre nya samverkansprojekt och fler "
+    "ansökningar som beskriver det intersektionella perspektivet.",
+}
+
+
+@dataclass
+class Intervention:
+    title: str
+    description: str
+    areas: list[str]
+    dimensions: list[str]
+    gender: str
+    age: str
+    background: str
+    actors: str
+    start: str
+    end: str
+    cost: str
+
+
+@dataclass
+class GoalData:
+    goal: str
+    indicator: str
+    target_value: str
+    target_date: str
+    interventions: list[str] = field(default_factory=list)
+
+
+def interventions_for(round_):
+    year = round_.period_start.year
+    return [
+        Intervention(
+            title="Kunskapslyft om hållbar tillväxt i Skåne",
+            description="Seminarier, analysstöd och en gemensam kunskapsbank för regionens "
+            "aktörer.",
+            areas=["Sprida forskning", "Utveckla metoder och verktyg"],
+            dimensions=["Ekonomisk hållbarhet", "Miljömässig hållbarhet"],
+            gender="Könsuppdelad statistik i alla analyser och jämn fördelning bland talarna.",
+            age="Unga vuxna bjuds in via gymnasieskolorna och högskolorna.",
+            background="Samarbete med etableringsprojekt och flerspråkig information.",
+            actors="Region Skåne, Lunds universitet och Skånes kommuner.",
+            start=f"{year}-03-01",
+            end=f"{year + 1}-12-31",
+            cost="450 000",
+        ),
+        Intervention(
+            title="Utlysning för gröna idéer på landsbygden",
+            description="En utlysning för småföretag som vill ställa om till cirkulära "
+            "affärsmodeller.",
+            areas=["Utlysning av medel"],
+            dimensions=["Social hållbarhet"],
+            gender="Särskilda informationsträffar för kvinnliga företagare.",
+            age="Öppen för alla åldrar; mentorer för unga företagare.",
+            background="Information på arabiska, somaliska och engelska.",
+            actors="Almi Företagspartner Syd och LRF Skåne.",
+            start=f"{year}-09-01",
+            end=f"{year + 2}-06-30",
+            cost="1 200 000",
+        ),
+    ]
+
+
+def goals_for(round_, interventions):
+    year = round_.period_end.year
+    return [
+        GoalData(
+            goal="Fler små företag i Skåne arbetar med hållbarhetsanalys.",
+            indicator="Antal företag som genomfört en hållbarhetsanalys",
+            target_value="150 företag",
+            target_date=f"{year}-06-30",
+            interventions=[f"Insats 1: {interventions[0].title}"],
+        ),
+        GoalData(
+            goal="Alla kommuner i Skåne har en gemensam lägesbild av hållbar tillväxt.",
+            indicator="Andel kommuner som deltar i det regionala forumet",
+            target_value="33 av 33 kommuner",
+            target_date=f"{year}-12-31",
+            interventions=[
+                f"Insats 1: {interventions[0].title}",
+                f"Insats 2: {interventions[1].title}",
+            ],
+        ),
+    ]
+
+
+# --- Reading the page -------------------------------------------------------------------------
+
+FORM_VALUES_JS = """(form) => {
+  const values = {};
+  for (const el of form.elements) {
+    if (!el.name || ['hidden', 'submit', 'button'].includes(el.type)) continue;
+    if (el.type === 'checkbox' || el.type === 'radio') {
+      values[el.name + '=' + el.value] = el.checked;
+    } else {
+      values[el.name] = el.value;
+    }
+  }
+  return values;
+}"""
+
+
+def form_values(page, selector="main form[data-inventory-form]"):
+    """Every visible field's value in the form: what a user typed, ticked or chose."""
+    return page.locator(selector).evaluate(FORM_VALUES_JS)
+
+
+def active_element(page):
+    return page.evaluate(
+        """() => {
+          const el = document.activeElement;
+          return {tag: el.tagName.toLowerCase(), id: el.id, name: el.getAttribute('name'),
+                  text: (el.innerText || '').trim().slice(0, 80)};
+        }"""
+    )
+
+
+def assert_error_summary_focused(page, expected_texts):
+    summary = page.locator("[data-error-summary]")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')"), (
+        f"the error summary does not have focus: {active_element(page)}"
+    )
+    text = summary.inner_text()
+    for expected in expected_texts:
+        assert expected in text, f"{expected!r} not in the error summary:\n{text}"
+
+
+def submit(page, button):
+    """Press a submit button and wait for the server's answer to load."""
+    with page.expect_navigation():
+        button.click()
+
+
+def wait_for_path(page, ending):
+    """Wait until the page's path ends with ``ending`` (query and fragment ignored)."""
+    page.wait_for_url(re.compile(r"^[^?#]*" + re.escape(ending) + r"([?#].*)?$"))
+
+
+def go_to_start_link(page, name):
+    """Follow a link on the region's start page inside the practice round's section."""
+    section = page.locator("section.round-overview", has_text="övningsomgång")
+    section.get_by_role("link", name=name, exact=True).click()
+
+
+# --- Steps of the journey ---------------------------------------------------------------------
+
+
+def invite_contact_person(*, region, staff, email="karin.lund@example.se"):
+    """Tillväxtverket registers a contact person; the invitation e-mail leaves (tasks inline)."""
+    from regions.models import ContactPerson
+    from regions.services import contact_person_register
+
+    mail.outbox.clear()
+    contact_person_register(
+        full_name="Karin Lund",
+        email=email,
+        region=region,
+        role=ContactPerson.Role.MAIN,
+        invited_by=staff,
+    )
+    assert len(mail.outbox) == 1, "the invitation e-mail was not sent"
+    message = mail.outbox[0]
+    assert message.to == [email]
+    link = re.search(r"https?://\S+/inbjudan/\S+/", message.body)
+    assert link, f"no invitation link in the e-mail:\n{message.body}"
+    # The link names SITE_URL; the live server listens elsewhere, so follow its path.
+    return re.sub(r"^https?://[^/]+", "", link.group(0))
+
+
+def accept_invitation(page, path, axe_check, screenshot=None):
+    page.goto(path)
+    assert page.locator("h1").inner_text() == "Välkommen till behovsinventeringen"
+    axe_check(page, "invitation: choose password")
+    page.get_by_label("Välj ett lösenord").fill(NEW_PASSWORD)
+    page.get_by_label("Upprepa lösenordet").fill(NEW_PASSWORD + "x")
+    submit(page, page.get_by_role("button", name="Spara lösenordet och logga in"))
+    assert_error_summary_focused(page, ["Lösenorden är inte likadana"])
+    axe_check(page, "invitation: passwords do not match (error)")
+    page.get_by_label("Välj ett lösenord").fill(NEW_PASSWORD)
+    page.get_by_label("Upprepa lösenordet").fill(NEW_PASSWORD)
+    submit(page, page.get_by_role("button", name="Spara lösenordet och logga in"))
+    wait_for_path(page, "/region/region-skane/")
+    expect(page.locator(".messages")).to_contain_text("Ditt lösenord är sparat och du är inloggad")
+    axe_check(page, "region start page")
+    if screenshot:
+        screenshot(page, "region-start")
+
+
+def fill_part1(page, axe_check, screenshot=None):
+    """Del 1 with a budget over the start capital first: the error, nothing lost, then fixed."""
+    go_to_start_link(page, "Del 1 – Nuläge")
+    wait_for_path(page, "/del-1/")
+    assert page.locator("h1").inner_text() == "Del 1 – Nuläge"
+    axe_check(page, "Del 1 – Nuläge (empty)")
+    for label, text in PART1_TEXTS.items():
+        page.get_by_label(label, exact=True).fill(text)
+    (first, first_amount), (second, _amount) = BUDGET
+    page.get_by_label("Användning, rad 1").fill(first)
+    page.get_by_label("Belopp i kronor, rad 1").fill(first_amount)
+    page.get_by_label("Användning, rad 2").fill(second)
+    page.get_by_label("Belopp i kronor, rad 2").fill("50 000")  # 110 000 > 100 000
+    typed = form_values(page)
+    submit(page, page.get_by_role("button", name="Spara", exact=True))
+    assert_error_summary_focused(page, ["startkapital"])
+    assert form_values(page) == typed, "text typed in Del 1 was lost after the validation error"
+    axe_check(page, "Del 1 – budget over the start capital (error)")
+    if screenshot:
+        screenshot(page, "part1-error")
+    # The link in the summary moves focus to the budget.
+    page.locator("[data-error-summary] a").first.click()
+    assert page.evaluate("document.activeElement.id") == "id_budget"
+    page.get_by_label("Belopp i kronor, rad 2").fill(BUDGET[1][1])
+    submit(page, page.get_by_role("button", name="Spara och gå till Del 2"))
+    wait_for_path(page, "/del-2/")
+    expect(page.locator(".messages")).to_contain_text("Del 1 är sparad.")
+
+
+def add_intervention(page, data, axe_check, *, provoke_error=False):
+    page.get_by_role("link", name="Lägg till insats").click()
+    wait_for_path(page, "/del-2/ny/")
+    if not provoke_error:
+        axe_check(page, "Del 2 – add an intervention")
+    page.get_by_label("Rubrik").fill(data.title)
+    page.get_by_label("Beskrivning", exact=True).fill(data.description)
+    for name in data.areas + data.dimensions:
+        page.get_by_label(name, exact=True).check()
+    page.get_by_label("Intersektionellt perspektiv: kön").fill(data.gender)
+    page.get_by_label("Intersektionellt perspektiv: ålder").fill(data.age)
+    page.get_by_label("Intersektionellt perspektiv: utländsk bakgrund").fill(data.background)
+    page.get_by_label("Aktörer och samarbetspartner").fill(data.actors)
+    page.get_by_label("Start", exact=True).fill(data.start)
+    page.get_by_label("Slut", exact=True).fill(data.end)
+    cost = page.get_by_label("Beräknad kostnad (kr)")
+    if provoke_error:
+        cost.fill("12,5")
+        typed = form_values(page)
+        submit(page, page.get_by_role("button", name="Spara insatsen"))
+        assert_error_summary_focused(page, ["Beräknad kostnad (kr): Ange ett heltal"])
+        assert form_values(page) == typed, "the intervention's fields were not all kept"
+        axe_check(page, "Del 2 – intervention with a cost in decimals (error)")
+        page.locator("[data-error-summary] a").first.click()
+        assert page.evaluate("document.activeElement.id") == "id_cost"
+    cost.fill(data.cost)
+    submit(page, page.get_by_role("button", name="Spara insatsen"))
+    wait_for_path(page, "/del-2/")
+    expect(page.locator(".messages")).to_contain_text(f"Insatsen ”{data.title}” är sparad.")
+
+
+def fill_part3(page, axe_check):
+    page.get_by_role("link", name="Gå vidare till Del 3").click()
+    wait_for_path(page, "/del-3/")
+    axe_check(page, "Del 3 – Börläge, mål och effekter (empty)")
+    for label, text in PART3_TEXTS.items():
+        page.get_by_label(label, exact=True).fill(text)
+    submit(page, page.get_by_role("button", name="Spara", exact=True))
+    wait_for_path(page, "/del-3/")
+    expect(page.locator(".messages")).to_contain_text("Del 3 är sparad.")
+
+
+def add_goal(page, data, axe_check, *, first=False):
+    page.get_by_role("link", name="Lägg till mål").click()
+    wait_for_path(page, "/del-3/mal/nytt/")
+    if first:
+        axe_check(page, "Del 3 – add a goal")
+    page.get_by_label("Mål (obligatoriskt)", exact=True).fill(data.goal)
+    page.get_by_label("Indikator").fill(data.indicator)
+    page.get_by_label("Målvärde").fill(data.target_value)
+    page.get_by_label("Uppnås senast").fill(data.target_date)
+    for name in data.interventions:
+        page.get_by_label(name, exact=True).check()
+    submit(page, page.get_by_role("button", name="Spara målet"))
+    wait_for_path(page, "/del-3/")
+    expect(page.locator(".messages")).to_contain_text("är sparat.")
+
+
+def review_and_submit(page, axe_check, screenshot=None):
+    page.locator("nav[aria-label='Behovsinventeringens delar']").get_by_role(
+        "link", name="Granska och skicka in"
+    ).click()
+    wait_for_path(page, "/granska/")
+    checklist = page.locator("section.checklist")
+    assert "Inget saknas." in checklist.inner_text(), checklist.inner_text()
+    axe_check(page, "review and submit")
+    if screenshot:
+        screenshot(page, "review")
+    # Submitting without the confirmation is refused, with the reason next to the box.
+    submit(page, page.get_by_role("button", name="Skicka in"))
+    assert_error_summary_focused(page, ["Kryssa i rutan"])
+    axe_check(page, "review – confirmation missing (error)")
+    page.get_by_label("Jag bekräftar att uppgifterna är korrekta").check()
+    submit(page, page.get_by_role("button", name="Skicka in"))
+    wait_for_path(page, "/version/1/")
+
+
+def check_receipt(page, axe_check, screenshot=None, *, number=1):
+    heading = page.locator("h1").inner_text()
+    assert heading == f"Kvitto – version {number}", heading
+    receipt = page.locator("section.receipt")
+    assert f"Version {number} av Region Skånes behovsinventering är inskickad" in (
+        receipt.inner_text()
+    )
+    sha256 = receipt.locator(".hash").inner_text().strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", sha256), sha256
+    axe_check(page, f"receipt, version {number}")
+    if screenshot:
+        screenshot(page, "receipt")
+    return sha256
+
+
+def download_pdf_text(page, number=1):
+    """Download the version's PDF through its link on the page; return its text."""
+    from pypdf import PdfReader
+
+    link = page.get_by_role("link", name=re.compile(f"PDF-kopian av version {number}"))
+    with page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf"), download.suggested_filename
+    content = open(download.path(), "rb").read()
+    assert content.startswith(b"%PDF-")
+    reader = PdfReader(BytesIO(content))
+    return "\n".join(page_.extract_text() or "" for page_ in reader.pages)
+
+
+def submit_as_new_contact(page, *, region, staff, axe_check, screenshot=None, errors=True):
+    """Journey (a) up to the receipt: invitation → password → three parts → submit.
+
+    Returns the receipt's SHA-256.
+    """
+    round_ = practice_round()
+    path = invite_contact_person(region=region, staff=staff)
+    accept_invitation(page, path, axe_check, screenshot)
+    fill_part1(page, axe_check, screenshot)
+    interventions = interventions_for(round_)
+    axe_check(page, "Del 2 – Insatser (empty)")
+    add_intervention(page, interventions[0], axe_check, provoke_error=errors)
+    add_intervention(page, interventions[1], axe_check)
+    assert page.locator("article.item-card h2").all_inner_texts() == [
+        f"Insats 1: {interventions[0].title}",
+        f"Insats 2: {interventions[1].title}",
+    ]
+    axe_check(page, "Del 2 – two interventions")
+    fill_part3(page, axe_check)
+    for number, goal in enumerate(goals_for(round_, interventions), start=1):
+        add_goal(page, goal, axe_check, first=number == 1)
+    assert page.locator("article.item-card h3").count() == 2
+    axe_check(page, "Del 3 – two goals")
+    review_and_submit(page, axe_check, screenshot)
+    return check_receipt(page, axe_check, screenshot)

@@ -1,0 +1,55 @@
+"""The public pages and the session warning, in Chromium, with axe."""
+
+import pytest
+
+from portal.tests.browser.conftest import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("/konto/logga-in/", "Logga in"),
+        ("/tillganglighet/", "Tillgänglighetsredogörelse"),
+        ("/personuppgifter/", "Behandling av personuppgifter"),
+    ],
+)
+def test_public_pages_are_swedish_and_pass_axe(page, axe_check, path, heading):
+    page.goto(path)
+    assert page.locator("html").get_attribute("lang") == "sv"
+    assert page.locator("h1").all_inner_texts() == [heading]
+    footer = page.locator("footer")
+    assert footer.get_by_role("link", name="Tillgänglighetsredogörelse").is_visible()
+    assert footer.get_by_role("link", name="Behandling av personuppgifter").is_visible()
+    axe_check(page, path)
+    assert page.js_errors == []
+
+
+def test_skip_link_is_first_and_moves_focus_to_main(page):
+    page.goto("/tillganglighet/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Hoppa till huvudinnehållet"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_session_warning_lets_the_user_stay_signed_in(page, contact, settings, axe_check):
+    settings.SESSION_COOKIE_AGE = 600
+    page.clock.install()
+    sign_in(page, contact.email)
+    page.wait_for_url("**/region/region-skane/")
+    dialog = page.get_by_role("alertdialog")
+    assert not dialog.is_visible()
+    page.clock.run_for("06:50")
+    assert dialog.is_visible()
+    assert "Du loggas snart ut" in dialog.inner_text()
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Fortsätt vara inloggad"
+    axe_check(page, "session warning dialog")
+    with page.expect_response("**/session/forlang/") as response_info:
+        page.keyboard.press("Enter")
+    assert response_info.value.status == 200
+    assert not dialog.is_visible()
+    page.clock.run_for("04:00")
+    assert not dialog.is_visible()
