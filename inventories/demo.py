@@ -1,14 +1,25 @@
-"""Demo rounds and inventories for ``seed_demo``."""
+"""Demo rounds and inventories for ``seed_demo``.
+
+The practice round opens yesterday and closes 30 days from today, so the portal can be tried at
+once. A few regions get inventories in different states (written through the services, as a
+contact person would): 03 a half-filled draft, 05 submitted, 13 returned with a message. The
+others – among them 01 and 12 – start empty so people can try the forms themselves.
+"""
 
 import datetime
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from inventories.models import Milestone, Round
+from inventories.models import Inventory, Milestone, Round
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PRACTICE_SLUG = "ovning"
+STAFF_EMAIL = "handlaggare@example.se"
+RETURN_MESSAGE = (
+    "Tack för inlämningen! Beskriv gärna i Del 2 hur det intersektionella perspektivet "
+    "används i insats 2, och ange ett målvärde för mål 1."
+)
 
 
 def practice_round() -> Round:
@@ -40,7 +51,137 @@ def practice_round() -> Round:
     return round_
 
 
+def _current_state(region, *, complete):
+    texts = {
+        "context": f"{region.name} har en blandad ekonomi med både stad och landsbygd.",
+        "work_economic": "Regionala utvecklingsstrategin lyfter omställning i industrin.",
+        "work_social": "Arbete med kompetensförsörjning och inkludering pågår.",
+        "work_environmental": "Klimatfärdplan antagen; uppföljning saknas än.",
+        "needs_challenges": "Behov av samordning och kunskap om hållbarhetsanalys.",
+        "collaboration": "Nätverk med kommunerna och lärosätena finns.",
+    }
+    if not complete:
+        texts = {name: value for name, value in list(texts.items())[:3]}
+    return texts
+
+
+def _intervention(round_, number, *, complete):
+    start = round_.period_start.replace(month=3, day=1)
+    data = {
+        "title": ["Kunskapslyft om hållbar tillväxt", "Utlysning för gröna idéer"][number - 1],
+        "description": "Seminarier och analysstöd för regionens aktörer.",
+        "activity_areas": ["research", "collaboration"],
+        "dimensions": ["economic", "environmental"],
+        "perspective_gender": "",
+        "perspective_age": "",
+        "perspective_background": "",
+        "actors": "",
+        "start_date": None,
+        "end_date": None,
+        "cost": None,
+    }
+    if complete:
+        data.update(
+            {
+                "perspective_gender": "Könsuppdelad statistik i alla analyser.",
+                "perspective_age": "Unga vuxna engageras via gymnasieskolorna.",
+                "perspective_background": "Samarbete med etableringsprojekt.",
+                "actors": "Kommunerna, lärosätena och näringslivets organisationer.",
+                "start_date": start,
+                "end_date": round_.period_end,
+                "cost": 400_000 * number,
+            }
+        )
+    return data
+
+
+def _fill(inventory, user, *, complete):
+    """Fill in the inventory through the services, completely or about half."""
+    from inventories.services import (
+        current_state_save,
+        goal_create,
+        intervention_create,
+        target_state_save,
+    )
+
+    round_, region = inventory.round, inventory.region
+    current_state_save(
+        inventory=inventory,
+        user=user,
+        data=_current_state(region, complete=complete),
+        budget_lines=[{"description": "Processledning", "amount": 60_000}]
+        + ([{"description": "Analysstöd", "amount": 40_000}] if complete else []),
+        revision=inventory.current_state.revision,
+    )
+    interventions = [
+        intervention_create(
+            inventory=inventory, user=user, data=_intervention(round_, n, complete=complete)
+        )
+        for n in ((1, 2) if complete else (1,))
+    ]
+    if not complete:
+        return
+    target_state_save(
+        inventory=inventory,
+        user=user,
+        data={
+            "target_state": "Hållbarhet är integrerad i det regionala tillväxtarbetet.",
+            "effect_business": "Fler företag ställer om och breddar sig.",
+            "effect_trust": "Aktörerna litar på varandra och delar data.",
+            "short_term_effects": "Gemensam lägesbild och nya samarbeten.",
+        },
+        revision=inventory.target_state.revision,
+    )
+    goal_create(
+        inventory=inventory,
+        user=user,
+        data={
+            "goal": "Fler små företag arbetar med hållbarhetsanalys",
+            "indicator": "Antal företag",
+            "target_value": "50",
+            "target_date": round_.period_end,
+        },
+        interventions=interventions,
+    )
+
+
+def _seed_one(round_, user, state, staff):
+    from inventories.services import (
+        inventory_open,
+        inventory_return_for_completion,
+        inventory_submit,
+    )
+
+    region = user.contact_person.region
+    if Inventory.objects.filter(round=round_, region=region).exists():
+        return f"{region.code} {region.name}: already there"
+    inventory = inventory_open(round=round_, region=region, user=user)
+    _fill(inventory, user, complete=state != "draft")
+    if state == "draft":
+        return f"{region.code} {region.name}: half-filled draft"
+    inventory_submit(inventory=inventory, user=user)
+    if state == "submitted":
+        return f"{region.code} {region.name}: submitted (version 1)"
+    if staff is None:
+        return f"{region.code} {region.name}: submitted (no staff user to return it)"
+    inventory_return_for_completion(inventory=inventory, actor=staff, message=RETURN_MESSAGE)
+    return f"{region.code} {region.name}: returned with a message"
+
+
 def seed_inventories(*, contacts) -> list[str]:
+    """The practice round and a few inventories in it (idempotent: existing ones are kept)."""
+    from portal.models import User
+
     round_ = practice_round()
     deadline = timezone.localtime(round_.deadline)
-    return [f"practice round: {round_.name}, deadline {deadline:%Y-%m-%d %H:%M}"]
+    summary = [f"practice round: {round_.name}, deadline {deadline:%Y-%m-%d %H:%M}"]
+    if not (round_.opens_at <= timezone.now() <= round_.deadline):
+        summary.append("practice round is closed: no demo inventories added")
+        return summary
+    staff = User.objects.filter(email=STAFF_EMAIL).first()
+    for code, state in (("03", "draft"), ("05", "submitted"), ("13", "returned")):
+        user = contacts.get(code)
+        if user is not None:
+            summary.append("  " + _seed_one(round_, user, state, staff))
+    summary.append("  01 and 12 start empty: sign in as kontakt-01 or kontakt-12 to try the form")
+    return summary

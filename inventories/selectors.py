@@ -3,7 +3,14 @@
 from django.db.models import Prefetch
 from django.http import Http404
 
-from inventories.models import Goal, Intervention, Inventory, InventoryVersion, Round
+from inventories.models import (
+    AuditEvent,
+    Goal,
+    Intervention,
+    Inventory,
+    InventoryVersion,
+    Round,
+)
 from regions.selectors import region_get_for_user
 
 
@@ -80,3 +87,17 @@ def inventories_for_region(*, region):
         Prefetch("versions", queryset=InventoryVersion.objects.order_by("number"))
     )
     return {inventory.round_id: inventory for inventory in qs}
+
+
+def last_change_actor(*, inventory, key: str, pk: int):
+    """Who last saved intervention or goal ``pk`` (``key`` "intervention"/"goal"), from the audit
+    history; ``None`` when nobody is recorded."""
+    event = (
+        AuditEvent.objects.filter(
+            inventory=inventory, action=AuditEvent.Action.PART_SAVED, **{f"data__{key}": pk}
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return event.actor if event is not None else None

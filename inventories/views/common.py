@@ -1,0 +1,214 @@
+"""What every inventory page shares: loading the inventory for the user, the stepper, rendering
+with an error summary, and turning a service's errors into messages next to the fields."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from inventories import services
+from inventories.completeness import PART_TITLES, Completeness, inventory_completeness
+from inventories.errors import InventoryLocked
+from inventories.models import Inventory
+from inventories.selectors import inventory_find
+from inventories.services.guards import ensure_editable
+
+
+@dataclass
+class Page:
+    """What every inventory page needs: where it is, who looks, and whether it may change."""
+
+    request: object
+    region: object
+    round: object
+    inventory: Inventory | None
+    is_contact: bool
+    locked_reason: str = ""
+    completeness: Completeness = field(default_factory=Completeness)
+
+    @property
+    def user(self):
+        return self.request.user
+
+    @property
+    def editable(self) -> bool:
+        return self.is_contact and self.inventory is not None and not self.locked_reason
+
+    @property
+    def review(self) -> bool:
+        return self.request.GET.get("granska") == "1"
+
+    def url(self, name, **kwargs) -> str:
+        return reverse(
+            f"inventories:{name}",
+            kwargs={"region_slug": self.region.slug, "round_slug": self.round.slug, **kwargs},
+        )
+
+    def review_errors(self, *, part, **ids) -> dict:
+        """Completeness messages per field in review mode (``?granska=1``), else nothing."""
+        if not self.review or self.inventory is None:
+            return {}
+        return self.completeness.field_errors(part=part, **ids)
+
+    def refresh(self):
+        """Reload the inventory with all parts (after a conflict shows what is now saved)."""
+        _region, _round, self.inventory = inventory_find(
+            user=self.user, region_slug=self.region.slug, round_slug=self.round.slug
+        )
+        self._evaluate()
+
+    def _evaluate(self):
+        self.completeness = inventory_completeness(self.inventory)
+        if not self.is_contact:
+            self.locked_reason = _(
+                "Du ser behovsinventeringen som handläggare. Endast regionens kontaktpersoner "
+                "kan ändra den."
+            )
+            return
+        try:
+            ensure_editable(self.inventory)
+        except InventoryLocked as exc:
+            self.locked_reason = exc.messages[0]
+        else:
+            self.locked_reason = ""
+
+
+def load_page(request, region_slug, round_slug, *, open_inventory=True) -> Page:
+    """The page's inventory; a contact person's first visit opens (creates) it."""
+    region, round_, inventory = inventory_find(
+        user=request.user, region_slug=region_slug, round_slug=round_slug
+    )
+    page = Page(request, region, round_, inventory, is_contact=not request.user.is_handlaggare)
+    if inventory is None:
+        if not (page.is_contact and open_inventory):
+            return page
+        try:
+            services.inventory_open(round=round_, region=region, user=request.user)
+        except InventoryLocked as exc:
+            page.locked_reason = exc.messages[0]
+            return page
+        page.refresh()
+        return page
+    page._evaluate()
+    return page
+
+
+def require_contact(page):
+    """Changes are for the region's contact persons only; staff read (403 on a crafted POST)."""
+    if not page.is_contact:
+        raise PermissionDenied(_("Endast regionens kontaktpersoner kan ändra behovsinventeringen."))
+
+
+def not_started(page):
+    return render(
+        page.request,
+        "inventories/not_started.html",
+        {"page": page, "title": page.round.name, "steps": []},
+    )
+
+
+STEPS = (
+    ("part1", 1),
+    ("part2", 2),
+    ("part3", 3),
+    ("review", None),
+)
+
+
+def steps_of(page, current):
+    steps = []
+    for name, part in STEPS:
+        title = PART_TITLES[part] if part else _("Granska och skicka in")
+        if part:
+            missing = len(page.completeness.for_part(part))
+        else:
+            missing = len(page.completeness.items)
+        steps.append(
+            {
+                "name": name,
+                "title": title,
+                "url": page.url(name),
+                "current": name == current,
+                "missing": missing,
+            }
+        )
+    return steps
+
+
+def render_page(page, template, context, *, step, title, status=200, error_items=()):
+    error_items = list(error_items)
+    return render(
+        page.request,
+        template,
+        {
+            "page": page,
+            "inventory": page.inventory,
+            "title": title,
+            "steps": steps_of(page, step),
+            "has_errors": bool(error_items),
+            "error_items": error_items,
+            **context,
+        },
+        status=status,
+    )
+
+
+def with_revision(data, revision):
+    """The user's own input with the revision now saved: a second "Spara" applies it."""
+    data = data.copy()
+    data["revision"] = str(revision)
+    return data
+
+
+def freeze(*forms):
+    """Show what the user typed without offering to save it (the inventory is locked)."""
+    for form in forms:
+        form.freeze()
+
+
+def apply_service_errors(exc, form, *, budget_errors=None):
+    """Put a service's ``ValidationError`` next to the fields it names."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.error_dict.items():
+        if name == "budget" and budget_errors is not None:
+            budget_errors.extend(message for error in errors for message in error.messages)
+        elif name in form.fields:
+            form.add_error(name, errors)
+        else:
+            form.add_error(None, errors)
+
+
+def conflict_context(exc, *, saved_by=None, revision):
+    return {
+        "message": exc.message,
+        "saved_by": exc.saved_by or saved_by,
+        "saved_at": exc.saved_at,
+        "revision": revision,
+    }
+
+
+def after_save_url(page, here, next_step):
+    if "spara_fortsatt" in page.request.POST:
+        return page.url(next_step)
+    return page.url(here) + ("?granska=1" if page.review else "")
+
+
+def with_missing(page, entries, key):
+    """Each intervention's or goal's count of missing things, for "Klar / N saker saknas"."""
+    counts = Counter(getattr(item, f"{key}_id") for item in page.completeness.items)
+    for entry in entries:
+        entry["missing"] = counts.get(entry["pk"], 0)
+    return entries
+
+
+def missing_links(page, part=None):
+    items = page.completeness.for_part(part) if part else page.completeness.items
+    return [
+        {"part": item.part, "message": item.message, "url": item.url(page.inventory)}
+        for item in items
+    ]

@@ -1,0 +1,236 @@
+"""Del 1 – Nuläge, Del 2 – Insatser (the list) and Del 3 – Börläge, mål och effekter."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from inventories import display, services
+from inventories.completeness import PART_TITLES
+from inventories.errors import EditConflict, InventoryLocked
+from inventories.forms import (
+    BUDGET_MAX_ROWS,
+    BUDGET_PREFIX,
+    BudgetFormSet,
+    CurrentStateForm,
+    TargetStateForm,
+    budget_formset_class,
+)
+from inventories.models import CurrentState, TargetState
+from inventories.views.common import (
+    after_save_url,
+    apply_service_errors,
+    conflict_context,
+    freeze,
+    load_page,
+    missing_links,
+    not_started,
+    render_page,
+    require_contact,
+    with_missing,
+    with_revision,
+)
+
+# --- Del 1 – Nuläge ---------------------------------------------------------------------------
+
+
+def _part1_add_row(post):
+    """Everything typed, unsaved, with one more blank budget row."""
+    form = CurrentStateForm(
+        initial={name: post.get(name, "") for name in (*CurrentState.TEXT_FIELDS, "revision")}
+    )
+    try:
+        total = min(int(post.get(f"{BUDGET_PREFIX}-TOTAL_FORMS", 0)), BUDGET_MAX_ROWS)
+    except ValueError:
+        total = 0
+    rows, blank = [], 0
+    for index in range(max(total, 0)):
+        row = {
+            "description": post.get(f"{BUDGET_PREFIX}-{index}-description", ""),
+            "amount": post.get(f"{BUDGET_PREFIX}-{index}-amount", ""),
+            "DELETE": bool(post.get(f"{BUDGET_PREFIX}-{index}-DELETE")),
+        }
+        if row["description"].strip() or row["amount"].strip() or row["DELETE"]:
+            rows.append(row)
+        else:
+            blank += 1
+    formset = budget_formset_class(extra=blank + 1)(initial=rows, prefix=BUDGET_PREFIX)
+    if len(formset.forms) > len(rows):
+        formset.forms[len(rows)].fields["description"].widget.attrs["autofocus"] = True
+    return form, formset
+
+
+@login_required
+def part1(request, region_slug, round_slug):
+    page = load_page(request, region_slug, round_slug)
+    if page.inventory is None:
+        return not_started(page)
+    status, conflict, budget_errors, added_row = 200, None, [], False
+    review = page.review_errors(part=1)
+    if "budget" in review:
+        budget_errors.append(review.pop("budget"))
+    if request.method == "POST":
+        require_contact(page)
+        form = CurrentStateForm(request.POST)
+        formset = BudgetFormSet(request.POST, prefix=BUDGET_PREFIX)
+        if "add_row" in request.POST and page.editable:
+            form, formset = _part1_add_row(request.POST)
+            added_row = True
+        elif page.locked_reason:
+            status = 409
+            freeze(form, *formset.forms)
+        elif form.is_valid() and formset.is_valid():
+            try:
+                services.current_state_save(
+                    inventory=page.inventory,
+                    user=request.user,
+                    data=form.text_data(),
+                    budget_lines=formset.lines(),
+                    revision=form.cleaned_data["revision"],
+                )
+            except EditConflict as exc:
+                page.refresh()
+                status = 409
+                conflict = conflict_context(exc, revision=page.inventory.current_state.revision)
+                form = CurrentStateForm(with_revision(request.POST, conflict["revision"]))
+                form.is_valid()
+            except InventoryLocked as exc:
+                status, page.locked_reason = 409, exc.messages[0]
+                freeze(form, *formset.forms)
+            except ValidationError as exc:
+                status = 400
+                apply_service_errors(exc, form, budget_errors=budget_errors)
+            else:
+                messages.success(request, _("Del 1 är sparad."))
+                return redirect(after_save_url(page, "part1", "part2"))
+        else:
+            status = 400
+            budget_errors.extend(formset.non_form_errors())
+    else:
+        state = page.inventory.current_state
+        form = CurrentStateForm(
+            initial={name: getattr(state, name) for name in CurrentState.TEXT_FIELDS}
+            | {"revision": state.revision},
+            review_errors=review,
+        )
+        formset = BudgetFormSet(
+            initial=[
+                {"description": line.description, "amount": line.amount}
+                for line in page.inventory.budget_lines.all()
+            ],
+            prefix=BUDGET_PREFIX,
+        )
+    error_items = []
+    if not added_row:
+        error_items = form.error_items() + [
+            {"anchor": "id_budget", "label": _("Budget"), "message": str(message)}
+            for message in budget_errors
+        ]
+        if formset.is_bound:
+            error_items += formset.error_items()
+    return render_page(
+        page,
+        "inventories/part1.html",
+        {
+            "form": form,
+            "formset": formset,
+            "budget_errors": budget_errors,
+            "conflict": conflict,
+            "added_row": added_row,
+            "show_form": page.editable or request.method == "POST",
+            "part1": display.part1(page.inventory),
+        },
+        step="part1",
+        title=PART_TITLES[1],
+        status=status,
+        error_items=error_items,
+    )
+
+
+# --- Del 3 – Börläge, mål och effekter --------------------------------------------------------
+
+
+@login_required
+def part3(request, region_slug, round_slug):
+    page = load_page(request, region_slug, round_slug)
+    if page.inventory is None:
+        return not_started(page)
+    status, conflict = 200, None
+    if request.method == "POST":
+        require_contact(page)
+        form = TargetStateForm(request.POST)
+        if page.locked_reason:
+            status = 409
+            freeze(form)
+        elif form.is_valid():
+            try:
+                services.target_state_save(
+                    inventory=page.inventory,
+                    user=request.user,
+                    data=form.text_data(),
+                    revision=form.cleaned_data["revision"],
+                )
+            except EditConflict as exc:
+                page.refresh()
+                status = 409
+                conflict = conflict_context(exc, revision=page.inventory.target_state.revision)
+                form = TargetStateForm(with_revision(request.POST, conflict["revision"]))
+                form.is_valid()
+            except InventoryLocked as exc:
+                status, page.locked_reason = 409, exc.messages[0]
+                freeze(form)
+            except ValidationError as exc:
+                status = 400
+                apply_service_errors(exc, form)
+            else:
+                messages.success(request, _("Del 3 är sparad."))
+                return redirect(after_save_url(page, "part3", "review"))
+        else:
+            status = 400
+    else:
+        state = page.inventory.target_state
+        form = TargetStateForm(
+            initial={name: getattr(state, name) for name in TargetState.TEXT_FIELDS}
+            | {"revision": state.revision},
+            review_errors=page.review_errors(part=3),
+        )
+    return render_page(
+        page,
+        "inventories/part3.html",
+        {
+            "form": form,
+            "conflict": conflict,
+            "show_form": page.editable or request.method == "POST",
+            "part3": display.part3(page.inventory),
+            "goals": with_missing(page, display.goals(page.inventory), "goal"),
+            "missing": missing_links(page, 3) if page.review else [],
+        },
+        step="part3",
+        title=PART_TITLES[3],
+        status=status,
+        error_items=form.error_items(),
+    )
+
+
+# --- Del 2 – Insatser -------------------------------------------------------------------------
+
+
+@login_required
+def part2(request, region_slug, round_slug):
+    page = load_page(request, region_slug, round_slug)
+    if page.inventory is None:
+        return not_started(page)
+    return render_page(
+        page,
+        "inventories/part2.html",
+        {
+            "interventions": with_missing(
+                page, display.interventions(page.inventory), "intervention"
+            ),
+            "total_cost": display.total_cost(page.inventory),
+            "missing": missing_links(page, 2) if page.review else [],
+        },
+        step="part2",
+        title=PART_TITLES[2],
+    )

@@ -1,0 +1,102 @@
+"""The review page (the whole inventory and its checklist), submitting, and the receipt."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from inventories import display, services
+from inventories.errors import InventoryLocked
+from inventories.forms import SubmitForm
+from inventories.selectors import version_get
+from inventories.views.common import (
+    load_page,
+    missing_links,
+    not_started,
+    render_page,
+    require_contact,
+)
+
+# --- Granska, skicka in, kvitto ----------------------------------------------------------------
+
+
+def _review_response(page, form, *, status=200, refusal=""):
+    return render_page(
+        page,
+        "inventories/review.html",
+        {
+            "form": form,
+            "refusal": refusal,
+            "missing": missing_links(page),
+            "part1": display.part1(page.inventory),
+            "interventions": display.interventions(page.inventory),
+            "total_cost": display.total_cost(page.inventory),
+            "part3": display.part3(page.inventory),
+            "goals": display.goals(page.inventory),
+            "versions": list(page.inventory.versions.all()),
+        },
+        step="review",
+        title=_("Granska och skicka in"),
+        status=status,
+        error_items=form.error_items(),
+    )
+
+
+@login_required
+def review(request, region_slug, round_slug):
+    page = load_page(request, region_slug, round_slug)
+    if page.inventory is None:
+        return not_started(page)
+    return _review_response(page, SubmitForm())
+
+
+@login_required
+def submit(request, region_slug, round_slug):
+    page = load_page(request, region_slug, round_slug, open_inventory=False)
+    if page.inventory is None:
+        raise Http404
+    if request.method != "POST":
+        return redirect(page.url("review"))
+    require_contact(page)
+    form = SubmitForm(request.POST)
+    if not form.is_valid():
+        return _review_response(page, form, status=400)
+    try:
+        version = services.inventory_submit(inventory=page.inventory, user=request.user)
+    except InventoryLocked as exc:
+        page.locked_reason = exc.messages[0]
+        return _review_response(page, form, status=409, refusal=exc.messages[0])
+    except ValidationError:
+        page.refresh()
+        refusal = _(
+            "Behovsinventeringen kunde inte skickas in eftersom uppgifter saknas. Det som "
+            "saknas visas i listan nedan; inget av det ni har sparat har ändrats."
+        )
+        return _review_response(page, form, status=400, refusal=refusal)
+    messages.success(
+        request,
+        _("Tack! Version %(number)s av behovsinventeringen är inskickad.")
+        % {"number": version.number},
+    )
+    return redirect(page.url("receipt", number=version.number))
+
+
+@login_required
+def receipt(request, region_slug, round_slug, number):
+    page = load_page(request, region_slug, round_slug, open_inventory=False)
+    if page.inventory is None:
+        raise Http404
+    version = version_get(inventory=page.inventory, number=number)
+    return render_page(
+        page,
+        "inventories/receipt.html",
+        {
+            "version": version,
+            "is_latest": version.number == page.inventory.versions.count(),
+            "hide_locked": True,
+        },
+        step="review",
+        title=_("Kvitto – version %(number)s") % {"number": version.number},
+    )
