@@ -12,6 +12,7 @@ from inventories.models import AuditEvent, CurrentState, Inventory, InventoryVer
 from inventories.selectors import inventory_reload
 from inventories.services.audit import audit_record
 from inventories.services.guards import ensure_contact_person, ensure_editable
+from inventories.services.records import version_document_create
 from inventories.snapshot import canonical_json, inventory_snapshot, sha256_hex
 
 
@@ -21,8 +22,17 @@ def inventory_open(*, round, region, user) -> Inventory:
     existing = Inventory.objects.filter(round=round, region=region).first()
     if existing is not None:
         return existing
-    if timezone.now() < round.opens_at:
+    now = timezone.now()
+    if now < round.opens_at:
         raise InventoryLocked(_("Omgången har inte öppnat än."), code="not_open")
+    if now > round.deadline:
+        # No inventory means no extension either: past the round's deadline nothing new starts.
+        raise InventoryLocked(
+            _(
+                "Sista dag för inlämning har passerat. Kontakta Tillväxtverket om ni behöver mer tid."
+            ),
+            code="deadline_passed",
+        )
     with transaction.atomic():
         inventory, created = Inventory.objects.get_or_create(
             round=round, region=region, defaults={"created_by": user}
@@ -73,4 +83,6 @@ def inventory_submit(*, inventory, user) -> InventoryVersion:
         message=_("Version %(number)s") % {"number": number},
         data={"version": number, "sha256": version.sha256},
     )
+    # The copy of record: a pending PDF, rendered by a task queued after commit.
+    version_document_create(version=version)
     return version

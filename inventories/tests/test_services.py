@@ -64,6 +64,13 @@ def test_open_creates_one_inventory_and_audits_it(region, contact):
     assert list(first.audit_events.values_list("action", flat=True)) == ["opened"]
 
 
+def test_nothing_new_starts_after_the_deadline(region, contact):
+    with time_machine.travel(FIRST_LATE_SECOND, tick=False):
+        with pytest.raises(InventoryLocked):
+            inventory_open(round=round_2019(), region=region, user=contact)
+    assert not Inventory.objects.filter(region=region).exists()
+
+
 def test_other_regions_contact_cannot_open_or_change(region, other_contact, inventory):
     with time_machine.travel(IN_ROUND, tick=False):
         with pytest.raises(PermissionDenied):
