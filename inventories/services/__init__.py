@@ -14,10 +14,20 @@ from .parts import (
     intervention_update,
     target_state_save,
 )
+from .reminders import deadline_extend
+from .review import (
+    inventory_accept,
+    inventory_return_for_completion,
+    region_contact_deactivate,
+    region_contact_invite,
+    region_contact_register,
+    region_contact_replace,
+)
 
 __all__ = [
     "audit_record",
     "current_state_save",
+    "deadline_extend",
     "goal_create",
     "goal_delete",
     "goal_move",
@@ -26,7 +36,13 @@ __all__ = [
     "intervention_delete",
     "intervention_move",
     "intervention_update",
+    "inventory_accept",
     "inventory_open",
+    "inventory_return_for_completion",
     "inventory_submit",
+    "region_contact_deactivate",
+    "region_contact_invite",
+    "region_contact_register",
+    "region_contact_replace",
     "target_state_save",
 ]

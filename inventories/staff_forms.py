@@ -1,0 +1,97 @@
+"""Forms of the staff area. They validate input only; the services decide what is allowed."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from inventories.services.review import RETURN_MESSAGE_MAX
+from regions.models import ContactPerson
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+class ReturnForm(forms.Form):
+    message = forms.CharField(
+        label=_("Meddelande till regionen"),
+        help_text=_(
+            "Skriv vad regionen behöver komplettera. Meddelandet e-postas till regionens "
+            "kontaktpersoner och visas när de loggar in."
+        ),
+        max_length=RETURN_MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={
+            "required": _("Skriv vad regionen behöver komplettera."),
+            "max_length": _("Meddelandet får vara högst %(limit_value)d tecken."),
+        },
+    )
+
+
+class ExtendForm(forms.Form):
+    new_date = forms.DateField(
+        label=_("Ny sista dag"),
+        help_text=_("Svensk tid. Till exempel 2020-01-31."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("Ange den nya sista dagen."),
+            "invalid": _("Ange ett datum som ÅÅÅÅ-MM-DD."),
+        },
+    )
+    new_time = forms.TimeField(
+        label=_("Klockslag"),
+        help_text=_("Svensk tid. 23:59 betyder till och med den dagen."),
+        initial=datetime.time(23, 59),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": _("Ange klockslaget."),
+            "invalid": _("Ange ett klockslag som TT:MM."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Skäl"),
+        help_text=_("Skälet sparas i historiken och skickas till regionen."),
+        max_length=2_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("Ange skälet till förlängningen."),
+            "max_length": _("Skälet får vara högst %(limit_value)d tecken."),
+        },
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        day, time = cleaned.get("new_date"), cleaned.get("new_time")
+        if day is None or time is None:
+            return cleaned
+        # 23:59 means the whole minute: the deadline is the last second of it.
+        if (time.hour, time.minute, time.second) == (23, 59, 0):
+            time = time.replace(second=59)
+        moment = datetime.datetime.combine(day, time, tzinfo=STOCKHOLM)
+        if moment <= timezone.now():
+            self.add_error("new_date", _("Den nya sista dagen måste ligga i framtiden."))
+        cleaned["new_deadline"] = moment
+        return cleaned
+
+
+class ContactPersonForm(forms.Form):
+    full_name = forms.CharField(
+        label=_("Namn"),
+        max_length=150,
+        error_messages={"required": _("Ange kontaktpersonens namn.")},
+    )
+    email = forms.EmailField(
+        label=_("E-postadress"),
+        help_text=_("Inbjudan skickas hit."),
+        error_messages={
+            "required": _("Ange kontaktpersonens e-postadress."),
+            "invalid": _("Ange en giltig e-postadress, till exempel namn@region.se."),
+        },
+    )
+    role = forms.ChoiceField(
+        label=_("Roll"),
+        choices=ContactPerson.Role.choices,
+        initial=ContactPerson.Role.MAIN,
+        error_messages={"required": _("Välj en roll.")},
+    )

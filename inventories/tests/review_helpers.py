@@ -1,0 +1,43 @@
+"""Helpers for the staff review tests: moments in the 2019 round and submitted inventories."""
+
+import datetime
+import hashlib
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.core.files.base import ContentFile
+
+from inventories.services import inventory_submit
+from inventories.tests.factories import open_inventory, round_2019
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+IN_ROUND = datetime.datetime(2019, 11, 15, 10, 0, tzinfo=STOCKHOLM)
+REVIEW_DAY = datetime.datetime(2019, 12, 2, 9, 0, tzinfo=STOCKHOLM)
+RESUBMIT_DAY = datetime.datetime(2019, 12, 10, 14, 0, tzinfo=STOCKHOLM)
+ROUND_DEADLINE = datetime.datetime(2020, 1, 20, 23, 59, 59, tzinfo=STOCKHOLM)
+
+
+def submitted_inventory(*, region, user, round=None, when=IN_ROUND, **fill):
+    """Open, fill completely and submit the region's inventory (version 1) at ``when``."""
+    round_ = round or round_2019()
+    with time_machine.travel(when, tick=False):
+        inventory = open_inventory(round=round_, region=region, user=user, **fill)
+        version = inventory_submit(inventory=inventory, user=user)
+    inventory.refresh_from_db()
+    return inventory, version
+
+
+def store_pdf(version, content: bytes | None = None):
+    """Store a PDF copy of record for ``version`` as the copy-of-record work does (ready)."""
+    from inventories.models import VersionDocument
+
+    content = content or (b"%PDF-1.7\n% copy of record " + version.sha256.encode() + b"\n%%EOF\n")
+    document = VersionDocument.objects.filter(version=version).first() or VersionDocument(
+        version=version
+    )
+    document.file.save(f"test/v{version.pk}-{version.number}.pdf", ContentFile(content), save=False)
+    document.sha256 = hashlib.sha256(content).hexdigest()
+    document.size = len(content)
+    document.status = VersionDocument.Status.READY
+    document.save()
+    return document
