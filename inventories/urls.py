@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from inventories import views
+from inventories import views, views_documents
 
 app_name = "inventories"
 
@@ -23,4 +23,5 @@ urlpatterns = [
     path(prefix + "granska/", views.review, name="review"),
     path(prefix + "skicka-in/", views.submit, name="submit"),
     path(prefix + "version/<int:number>/", views.receipt, name="receipt"),
+    path(prefix + "version/<int:number>/pdf/", views_documents.version_pdf, name="version_pdf"),
 ]

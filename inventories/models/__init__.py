@@ -1,4 +1,5 @@
 from .audit import AuditEvent
+from .documents import VersionDocument
 from .inventory import (
     ActivityArea,
     BudgetLine,
@@ -9,6 +10,7 @@ from .inventory import (
     Inventory,
     TargetState,
 )
+from .reminders import Reminder
 from .rounds import Milestone, Round
 from .versions import ImmutableVersionError, InventoryVersion
 
@@ -24,6 +26,8 @@ __all__ = [
     "Inventory",
     "InventoryVersion",
     "Milestone",
+    "Reminder",
     "Round",
     "TargetState",
+    "VersionDocument",
 ]

@@ -1,0 +1,216 @@
+#!/usr/bin/env python
+"""Benchmark the reminder sweep's decision: 1,000 and 10,000 open inventories.
+
+    .venv/bin/python bench/reminders.py
+
+Generates regions, contact persons, rounds and open inventories (draft or returned) in a
+throwaway database (a temporary SQLite file, or a separate PostgreSQL database named
+``portal_bench_reminders`` when DATABASE_URL points at PostgreSQL; dropped at the end), then times
+``reminders_plan_due``: the reads, the decision and the insert of the ledger rows. SMTP is
+excluded (nothing is sent; the e-mail backend is locmem anyway).
+
+Every generated round has a reminder step at 08:00 on the measured day (deadlines 1, 3, 7, 14
+or 30 days ahead), so at 08:00 every one of the open inventories is due a reminder at once. Three
+sweeps are measured for each size:
+
+- peak: the ledger was up to date at 07:55; at 08:00 every region is due its next reminder;
+- idle: 08:05, everything already recorded (what beat runs every five minutes);
+- catch-up: an empty ledger at 08:00, as after beat was down for the whole round: each region's
+  current step is recorded and every earlier step as a skipped row (the worst case).
+
+Goal: the peak sweep for 10,000 under 2 s, and the same number of queries for both sizes.
+"""
+
+import datetime
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+TMP = tempfile.mkdtemp(prefix="reminders-bench-")
+os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
+os.environ.setdefault("PORTAL_VAR_DIR", TMP)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+NOW = datetime.datetime(2031, 3, 3, 8, 0, tzinfo=STOCKHOLM)
+FIVE_MINUTES = datetime.timedelta(minutes=5)
+DAYS_AHEAD = [1, 3, 7, 14, 30]
+REGIONS = 100
+PER_ROUND = REGIONS  # every active region takes part in every round: one inventory each
+
+
+def create_database() -> str:
+    test = connection.settings_dict.setdefault("TEST", {})
+    if connection.vendor == "sqlite":
+        test["NAME"] = str(Path(TMP) / "bench.sqlite3")
+    else:
+        test["NAME"] = "portal_bench_reminders"
+    return connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+
+
+def generate_regions():
+    from portal.models import User
+    from regions.models import ContactPerson, Region
+
+    existing = set(Region.objects.values_list("code", flat=True))
+    letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+    codes = (f"{a}{d}" for a in letters for d in "0123456789")
+    new = []
+    while Region.objects.count() + len(new) < REGIONS:
+        code = next(codes)
+        if code in existing:
+            continue
+        new.append(
+            Region(
+                code=code,
+                name=f"Benchregion {code}",
+                county_name=f"Benchlän {code}",
+                slug=f"benchregion-{code.lower()}",
+            )
+        )
+    Region.objects.bulk_create(new)
+    regions = list(Region.objects.order_by("code"))
+    users = User.objects.bulk_create(
+        User(email=f"kontakt{i}.{r.code.lower()}@bench.example", full_name=f"Kontakt {i} {r.code}")
+        for n, r in enumerate(regions)
+        for i in range(2 if n % 10 == 0 else 1)
+    )
+    by_code = {}
+    for user in users:
+        by_code.setdefault(user.email.split("@")[0].split(".")[1].upper(), []).append(user)
+    ContactPerson.objects.bulk_create(
+        ContactPerson(user=user, region=r, role="main") for r in regions for user in by_code[r.code]
+    )
+    # Every fifth region has lost its contact person: the staff escalation lists them.
+    ContactPerson.objects.filter(region__in=regions[::5]).update(active=False)
+    return regions
+
+
+def generate_rounds(regions, start, count):
+    """``count`` rounds, each with an open inventory for every region; deadlines spread out."""
+    from inventories.models import Inventory, Round
+
+    today = NOW.date()
+    rounds = Round.objects.bulk_create(
+        Round(
+            name=f"Benchomgång {n}",
+            slug=f"bench-{n}",
+            opens_at=NOW - datetime.timedelta(days=90),
+            deadline=datetime.datetime.combine(
+                today + datetime.timedelta(days=DAYS_AHEAD[n % len(DAYS_AHEAD)]),
+                datetime.time(23, 59, 59),
+                tzinfo=STOCKHOLM,
+            ),
+            start_capital=100_000,
+            period_start=datetime.date(2032, 1, 1),
+            period_end=datetime.date(2034, 12, 31),
+        )
+        for n in range(start, start + count)
+    )
+    inventories = []
+    for round_ in rounds:
+        for k, region in enumerate(regions):
+            returned = k % 10 == 3
+            # Some regions have an extension of a week (a step at 08:00 today as well for most).
+            override = round_.deadline + datetime.timedelta(days=7) if k % 20 == 7 else None
+            inventories.append(
+                Inventory(
+                    round=round_,
+                    region=region,
+                    status=Inventory.Status.RETURNED if returned else Inventory.Status.DRAFT,
+                    deadline_override=override,
+                )
+            )
+    Inventory.objects.bulk_create(inventories, batch_size=2000)
+
+
+def _timed(now):
+    from inventories.services.reminders import reminders_plan_due
+
+    with CaptureQueriesContext(connection) as queries:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        planned = reminders_plan_due(now=now)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    words = [q["sql"].lstrip().split(" ", 1)[0].upper() for q in queries.captured_queries]
+    return {
+        "seconds": elapsed,
+        "cpu": cpu,
+        "queries": len(words),
+        "selects": words.count("SELECT"),
+        "inserts": words.count("INSERT"),
+        "pending": planned.pending,
+        "skipped": planned.skipped,
+    }
+
+
+def measure(label):
+    from inventories.models import Inventory, Reminder
+    from inventories.services.reminders import reminders_plan_due
+
+    open_count = Inventory.objects.filter(status__in=["draft", "returned"]).count()
+    assert open_count == int(label.replace(",", "")), open_count
+    results = {}
+    Reminder.objects.all().delete()
+    reminders_plan_due(now=NOW - FIVE_MINUTES)  # the ledger as the 07:55 sweep left it
+    results["peak"] = _timed(NOW)
+    results["idle"] = _timed(NOW + FIVE_MINUTES)
+    Reminder.objects.all().delete()
+    results["catch-up"] = _timed(NOW)
+    for phase, r in results.items():
+        print(
+            f"{label:>7} open inventories | {phase:<8} sweep: decision {r['seconds']:6.3f} s "
+            f"(CPU {r['cpu']:.3f} s), "
+            f"{r['queries']:3d} queries ({r['selects']} SELECT, {r['inserts']} INSERT), "
+            f"new rows {r['pending']} pending + {r['skipped']} skipped"
+        )
+    return results
+
+
+def main():
+    old_name = create_database()
+    try:
+        from inventories.models import Round
+
+        print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
+        Round.objects.update(active=False)  # only the generated rounds
+        regions = generate_regions()
+        generate_rounds(regions, 0, 1_000 // PER_ROUND)
+        small = measure("1,000")
+        generate_rounds(regions, 1_000 // PER_ROUND, 9_000 // PER_ROUND)
+        large = measure("10,000")
+        print()
+        print(
+            f"peak sweep, 10,000 open inventories: {large['peak']['seconds']:.3f} s "
+            f"(this process's CPU time {large['peak']['cpu']:.3f} s; goal < 2 s)"
+        )
+        print(f"load average while measuring: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
+        for key, name in (("selects", "SELECT queries"), ("queries", "all queries")):
+            print(
+                f"{name}, 1,000 vs 10,000: "
+                + ", ".join(f"{p} {small[p][key]} vs {large[p][key]}" for p in small)
+            )
+        if connection.vendor == "sqlite":
+            print(
+                "(SQLite: Django splits bulk_create into INSERTs of at most 999 parameters, so "
+                "there the number of INSERT statements follows the number of new ledger rows; "
+                "PostgreSQL inserts them in one statement.)"
+            )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        shutil.rmtree(TMP, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""The PDF copy of record of a submitted version, and the receipt e-mail that carries it.
+
+``InventoryVersion`` never changes, so the state of its PDF lives here: pending until a task has
+rendered and stored it, then ready (with the file's SHA-256 and size), or failed with the last
+error for staff to see. A stored file is never replaced.
+"""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class VersionDocument(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Skapas")
+        READY = "ready", _("Klar")
+        FAILED = "failed", _("Kunde inte skapas")
+
+    version = models.OneToOneField(
+        "inventories.InventoryVersion",
+        on_delete=models.PROTECT,
+        related_name="document",
+        verbose_name=_("inskickad version"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    file = models.FileField(_("PDF-fil"), max_length=300, blank=True)
+    sha256 = models.CharField(_("SHA-256 för PDF-filen"), max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("storlek (byte)"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("försök att skapa PDF"), default=0)
+    last_error = models.TextField(_("senaste fel"), blank=True)
+    created_at = models.DateTimeField(_("skapad"), default=timezone.now)
+    rendered_at = models.DateTimeField(_("PDF skapad"), null=True, blank=True)
+    receipt_sent_at = models.DateTimeField(_("kvitto skickat"), null=True, blank=True)
+    receipt_sent_to = models.JSONField(
+        _("kvitto skickat till"),
+        default=list,
+        blank=True,
+        help_text=_("Adresser som kvittot redan har skickats till."),
+    )
+    receipt_attempts = models.PositiveIntegerField(_("försök att skicka kvitto"), default=0)
+    receipt_last_error = models.TextField(_("senaste fel vid kvitto"), blank=True)
+    staff_notified_at = models.DateTimeField(_("handläggare underrättade"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("PDF-kopia")
+        verbose_name_plural = _("PDF-kopior")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="ready")
+                | (~models.Q(sha256="") & ~models.Q(file="") & models.Q(size__isnull=False)),
+                name="document_ready_has_file_and_hash",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.version} – {self.get_status_display()}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY and bool(self.file)
+
+    @property
+    def receipt_complete(self) -> bool:
+        return self.receipt_sent_at is not None and self.staff_notified_at is not None

@@ -1,0 +1,375 @@
+"""The copy of record: each submitted version's PDF, stored once, and the receipt that carries it.
+
+The flow: ``inventory_submit`` creates a pending ``VersionDocument`` in its own transaction
+(``version_document_create``) and queues the render task after commit. The task calls
+``version_document_render``, which stores the PDF through Django's storage and marks the document
+ready, then queues ``version_receipt_send``. If the broker was down, or a step kept failing, the
+beat sweeper finds the work again (``version_documents_due_render`` and
+``version_documents_due_receipt``). Every step is safe to run twice.
+"""
+
+import hashlib
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.http import Http404
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventories.models import AuditEvent, InventoryVersion, VersionDocument
+from inventories.selectors import round_get
+from inventories.services.audit import audit_record
+from portal.emails import Attachment, Email, send_email
+from portal.queue import enqueue_on_commit
+from regions.selectors import contact_persons_active, region_get_for_user
+
+logger = logging.getLogger(__name__)
+
+#: Render attempts over all task runs and sweeps; then the document stays failed for staff.
+RENDER_MAX_ATTEMPTS = 18
+#: Receipt attempts over all task runs and sweeps.
+RECEIPT_MAX_ATTEMPTS = 20
+#: The sweeper leaves fresh work to the task that was queued for it.
+SWEEP_GRACE = timedelta(minutes=5)
+
+
+class DocumentFileExists(Exception):
+    """A file is already stored where this version's PDF belongs; it is never replaced."""
+
+
+class DocumentIntegrityError(Exception):
+    """The stored PDF no longer matches the SHA-256 recorded when it was stored."""
+
+
+def _error_text(exc) -> str:
+    return f"{exc.__class__.__name__}: {exc}"[:2000]
+
+
+def _version(version_id) -> InventoryVersion:
+    return InventoryVersion.objects.select_related(
+        "inventory__round", "inventory__region", "submitted_by"
+    ).get(pk=version_id)
+
+
+# --- Names ----------------------------------------------------------------------------------
+
+
+def version_pdf_filename(version) -> str:
+    """The readable download name, e.g. ``behovsinventering-2019-12-region-skane-v1.pdf``."""
+    round_ = version.inventory.round
+    region = version.inventory.region
+    return f"behovsinventering-{round_.slug}-{region.code}-{region.slug}-v{version.number}.pdf"
+
+
+def version_pdf_storage_name(version) -> str:
+    """Where the stored PDF lives: by round, region and version (with the snapshot hash)."""
+    inventory = version.inventory
+    return (
+        f"inventories/{inventory.round.slug}/{inventory.region.code}-{inventory.region.slug}/"
+        f"v{version.number}-{version.sha256[:12]}.pdf"
+    )
+
+
+# --- Creating and rendering -----------------------------------------------------------------
+
+
+def version_document_create(*, version) -> VersionDocument:
+    """A pending PDF for a new version; the render task is queued when the transaction commits.
+
+    Called by ``inventory_submit`` inside its transaction: the version and its pending document
+    commit together, or neither does.
+    """
+    from inventories.tasks import version_render_pdf
+
+    document = VersionDocument.objects.create(version=version)
+    enqueue_on_commit(version_render_pdf, version.pk)
+    return document
+
+
+def version_document_render(*, version_id) -> VersionDocument:
+    """Render and store the version's PDF unless it is stored already; return the document.
+
+    Idempotent: a ready document is returned untouched. The attempt is counted (and committed)
+    before rendering, so a worker killed mid-render still counts towards ``RENDER_MAX_ATTEMPTS``;
+    past that the document is marked failed and nothing is rendered. Errors propagate (the task
+    records them with ``version_document_record_failure`` and retries).
+    """
+    document, _created = VersionDocument.objects.get_or_create(version_id=version_id)
+    if document.status == VersionDocument.Status.READY:
+        return document
+    if document.attempts >= RENDER_MAX_ATTEMPTS:
+        VersionDocument.objects.filter(pk=document.pk).exclude(
+            status=VersionDocument.Status.READY
+        ).update(status=VersionDocument.Status.FAILED)
+        document.refresh_from_db()
+        return document
+    from inventories.pdf import inventory_version_pdf  # WeasyPrint: only where PDFs are made
+
+    VersionDocument.objects.filter(pk=document.pk).update(attempts=F("attempts") + 1)
+    version = _version(version_id)
+    content = inventory_version_pdf(version)
+    return _version_document_store(document_id=document.pk, version=version, content=content)
+
+
+@transaction.atomic
+def _version_document_store(*, document_id, version, content: bytes) -> VersionDocument:
+    """Store ``content`` as the document's file and mark it ready; never replace a stored file."""
+    document = VersionDocument.objects.select_for_update().get(pk=document_id)
+    if document.status == VersionDocument.Status.READY:
+        return document  # another delivery of the task stored it first
+    name = version_pdf_storage_name(version)
+    storage = default_storage
+    if document.file or storage.exists(name):
+        raise DocumentFileExists(
+            f"{name} already exists; a stored PDF is never replaced. Check the file and the "
+            "document's state by hand."
+        )
+    saved = storage.save(name, ContentFile(content))
+    try:
+        if saved != name:
+            raise DocumentFileExists(f"The storage stored {saved} instead of {name}.")
+        document.file.name = saved
+        document.sha256 = hashlib.sha256(content).hexdigest()
+        document.size = len(content)
+        document.status = VersionDocument.Status.READY
+        document.rendered_at = timezone.now()
+        document.last_error = ""
+        document.save()
+    except Exception:
+        storage.delete(saved)  # nothing records it: leave no orphan behind
+        raise
+    return document
+
+
+def version_document_record_failure(*, version_id, error, final: bool) -> None:
+    """Keep the last render error visible; ``final`` marks the document failed for staff."""
+    values = {"last_error": _error_text(error)}
+    if final:
+        values["status"] = VersionDocument.Status.FAILED
+    VersionDocument.objects.filter(version_id=version_id).exclude(
+        status=VersionDocument.Status.READY
+    ).update(**values)
+    logger.warning("PDF of version %s could not be rendered: %s", version_id, values["last_error"])
+
+
+@transaction.atomic
+def version_document_retry(*, document) -> VersionDocument:
+    """Staff ask for a failed PDF to be rendered again: a fresh set of attempts, queued now."""
+    from inventories.tasks import version_render_pdf
+
+    document = VersionDocument.objects.select_for_update().get(pk=document.pk)
+    if document.status == VersionDocument.Status.READY:
+        return document
+    document.status = VersionDocument.Status.PENDING
+    document.attempts = 0
+    document.save(update_fields=["status", "attempts"])
+    enqueue_on_commit(version_render_pdf, document.version_id)
+    return document
+
+
+# --- Reading the stored file ----------------------------------------------------------------
+
+
+def version_for_download(*, user, region_slug, round_slug, number) -> InventoryVersion:
+    """Version ``number`` of the region's inventory in the round, with its document; 404 unless
+    ``user`` may see the region (its active contact persons, and staff)."""
+    region = region_get_for_user(user=user, slug=region_slug)
+    round_ = round_get(slug=round_slug)
+    try:
+        return InventoryVersion.objects.select_related(
+            "inventory__round", "inventory__region", "document"
+        ).get(inventory__region=region, inventory__round=round_, number=number)
+    except InventoryVersion.DoesNotExist:
+        raise Http404 from None
+
+
+def version_document_content(document) -> bytes:
+    """The stored PDF's bytes, checked against the SHA-256 recorded when it was stored."""
+    with document.file.open("rb") as handle:
+        content = handle.read()
+    if hashlib.sha256(content).hexdigest() != document.sha256:
+        raise DocumentIntegrityError(f"{document.file.name} does not match its recorded SHA-256.")
+    return content
+
+
+# --- The receipt ------------------------------------------------------------------------------
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def version_links(version) -> dict:
+    """Absolute links to the version's receipt page and its PDF (e-mails have no request)."""
+    kwargs = {
+        "region_slug": version.inventory.region.slug,
+        "round_slug": version.inventory.round.slug,
+        "number": version.number,
+    }
+    links = {
+        "receipt_url": _absolute(reverse("inventories:receipt", kwargs=kwargs)),
+        "pdf_url": _absolute(reverse("inventories:version_pdf", kwargs=kwargs)),
+        "admin_url": "",
+    }
+    try:
+        links["admin_url"] = _absolute(
+            reverse("admin:inventories_inventory_change", args=[version.inventory_id])
+        )
+    except NoReverseMatch:
+        pass  # no admin page for inventories (yet): the receipt page is the link
+    return links
+
+
+def _email_context(document) -> dict:
+    version = document.version
+    inventory = version.inventory
+    return {
+        "region": inventory.region,
+        "round": inventory.round,
+        "version": version,
+        "document": document,
+        "filename": version_pdf_filename(version),
+        **version_links(version),
+    }
+
+
+def receipt_email(document, *, user, content: bytes) -> Email:
+    """The receipt to one contact person, in their language, with the PDF attached."""
+    return Email(
+        template="emails/receipt",
+        to=[user.email],
+        language=user.language,
+        context={**_email_context(document), "full_name": user.full_name},
+        headers={"Auto-Submitted": "auto-generated"},
+        attachments=[Attachment(version_pdf_filename(document.version), content)],
+    )
+
+
+def staff_submission_email(document, *, recipients) -> Email:
+    """The notice to the staff mailbox that a region has submitted (with links, no attachment)."""
+    return Email(
+        template="emails/staff_submission",
+        to=[settings.STAFF_MAILBOX],
+        language=settings.LANGUAGE_CODE,
+        context={**_email_context(document), "recipients": recipients},
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+
+
+def version_receipt_send(*, version_id) -> bool:
+    """E-mail the receipt to every active contact person of the region and notify staff, once.
+
+    One message per recipient, in the recipient's language, PDF attached, Reply-To the staff
+    mailbox (``portal.emails``). Who has been sent it is recorded, so a retry after a failure
+    sends only what is missing. Returns True when this call completed the receipt. Each attempt
+    is counted and a failure recorded in ``receipt_last_error`` before the error propagates (the
+    task retries); hence no single surrounding transaction.
+    """
+    error = None
+    completed = False
+    with transaction.atomic():
+        document = (
+            VersionDocument.objects.select_for_update()
+            .select_related("version__inventory__round", "version__inventory__region")
+            .filter(version_id=version_id)
+            .first()
+        )
+        if document is None or not document.is_ready or document.receipt_complete:
+            return False
+        document.receipt_attempts += 1
+        sent = list(document.receipt_sent_to)
+        now = timezone.now()
+        try:
+            content = version_document_content(document)
+            recipients = [
+                cp.user for cp in contact_persons_active(region=document.version.inventory.region)
+            ]
+            connection = get_connection()
+            for user in recipients:
+                if user.email.lower() in sent:
+                    continue
+                send_email(
+                    receipt_email(document, user=user, content=content), connection=connection
+                )
+                sent.append(user.email.lower())
+            if document.receipt_sent_at is None:
+                document.receipt_sent_at = now
+                audit_record(
+                    action=AuditEvent.Action.RECEIPT_SENT,
+                    inventory=document.version.inventory,
+                    message=_(
+                        "Kvitto för version %(number)s skickat till %(count)s kontaktpersoner."
+                    )
+                    % {"number": document.version.number, "count": len(sent)},
+                    data={"version": document.version.number, "recipients": sent},
+                )
+            if document.staff_notified_at is None:
+                send_email(staff_submission_email(document, recipients=sent), connection=connection)
+                document.staff_notified_at = now
+            document.receipt_last_error = ""
+            completed = True
+        except Exception as exc:  # noqa: BLE001 - recorded here, raised again below
+            document.receipt_last_error = _error_text(exc)
+            error = exc
+        document.receipt_sent_to = sent
+        document.save(
+            update_fields=[
+                "receipt_attempts",
+                "receipt_sent_to",
+                "receipt_sent_at",
+                "staff_notified_at",
+                "receipt_last_error",
+            ]
+        )
+    if error is not None:
+        logger.warning("Receipt for version %s could not be sent: %s", version_id, error)
+        raise error
+    return completed
+
+
+# --- What the sweeper picks up ------------------------------------------------------------
+
+
+def version_documents_create_missing() -> int:
+    """A pending document for every version that has none (e.g. submitted before PDFs existed)."""
+    missing = InventoryVersion.objects.filter(document__isnull=True).values_list("pk", flat=True)
+    created = VersionDocument.objects.bulk_create(
+        [VersionDocument(version_id=pk) for pk in missing], ignore_conflicts=True
+    )
+    return len(created)
+
+
+def version_documents_due_render(*, now=None):
+    """Versions (ids) still without a stored PDF that may be tried again."""
+    cutoff = (now or timezone.now()) - SWEEP_GRACE
+    return (
+        VersionDocument.objects.filter(
+            Q(status=VersionDocument.Status.PENDING)
+            | Q(status=VersionDocument.Status.FAILED, attempts__lt=RENDER_MAX_ATTEMPTS),
+            created_at__lte=cutoff,
+        )
+        .order_by("created_at")
+        .values_list("version_id", flat=True)
+    )
+
+
+def version_documents_due_receipt(*, now=None):
+    """Versions (ids) whose PDF is stored but whose receipt or staff notice has not left."""
+    cutoff = (now or timezone.now()) - SWEEP_GRACE
+    return (
+        VersionDocument.objects.filter(
+            Q(receipt_sent_at__isnull=True) | Q(staff_notified_at__isnull=True),
+            status=VersionDocument.Status.READY,
+            rendered_at__lte=cutoff,
+            receipt_attempts__lt=RECEIPT_MAX_ATTEMPTS,
+        )
+        .order_by("rendered_at")
+        .values_list("version_id", flat=True)
+    )

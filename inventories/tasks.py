@@ -1,0 +1,99 @@
+"""Celery tasks of the inventories app: thin, take ids, safe to run twice."""
+
+from celery import shared_task
+
+# --- Deadline reminders (issue 5) -------------------------------------------------------------
+# The ledger (inventories.models.Reminder) makes these idempotent: a row is sent at most once,
+# however many sweeps run at the same time. Beat runs ``reminders_sweep`` every five minutes.
+
+
+@shared_task
+def reminders_sweep():
+    """Plan the reminders that are due now and send every pending ledger row that is due."""
+    from inventories.services.reminders import reminders_sweep as sweep
+
+    return sweep()
+
+
+@shared_task(name="inventories.tasks.reminder_send")
+def reminder_send_task(reminder_id):
+    """Send one ledger row now (the extension notice right after commit); a no-op if done."""
+    from inventories.services.reminders import reminder_send
+
+    return reminder_send(reminder_id=reminder_id)
+
+
+# --- End of deadline reminders ----------------------------------------------------------------
+
+
+# --- Copy of record: the PDF of each submitted version and its receipt (issue 4) -----------------
+# The state lives on inventories.models.VersionDocument, so each task is a no-op once its work is
+# done. ``versions_sweep_missing_pdfs`` (beat) queues again what a broken broker held back.
+
+#: Render attempts per task run: the first try and this many retries (backoff 30 s, 60 s, ...).
+PDF_RENDER_MAX_RETRIES = 5
+
+
+def _pdf_retry_countdown(retries: int) -> int:
+    return min(30 * 2**retries, 30 * 60)
+
+
+@shared_task(bind=True, max_retries=PDF_RENDER_MAX_RETRIES, soft_time_limit=120, time_limit=180)
+def version_render_pdf(self, version_id):
+    """Render and store the version's PDF once, then queue its receipt.
+
+    On an error the error is recorded on the document and the task retries with backoff; after
+    the last retry the document is marked failed (the sweeper may try again later, up to
+    ``RENDER_MAX_ATTEMPTS`` in all).
+    """
+    from inventories.models import VersionDocument
+    from inventories.pdf import SnapshotHashMismatch
+    from inventories.services import records
+    from portal.queue import enqueue
+
+    try:
+        document = records.version_document_render(version_id=version_id)
+    except Exception as exc:  # noqa: BLE001 - recorded, then retried or given up
+        # A hash mismatch or an existing file will not go away by trying again.
+        hopeless = isinstance(exc, (records.DocumentFileExists, SnapshotHashMismatch))
+        final = hopeless or self.request.retries >= self.max_retries
+        records.version_document_record_failure(version_id=version_id, error=exc, final=final)
+        if final:
+            raise
+        raise self.retry(exc=exc, countdown=_pdf_retry_countdown(self.request.retries)) from exc
+    if document.status == VersionDocument.Status.READY and not document.receipt_complete:
+        enqueue(version_send_receipt, version_id)
+    return document.status
+
+
+@shared_task(
+    autoretry_for=(OSError,),  # smtplib.SMTPException and connection errors are OSErrors
+    retry_backoff=60,
+    retry_backoff_max=60 * 60,
+    retry_jitter=True,
+    max_retries=8,
+    soft_time_limit=120,
+    time_limit=180,
+)
+def version_send_receipt(version_id):
+    """E-mail the receipt (PDF attached) to the region's contact persons and notify staff, once."""
+    from inventories.services import records
+
+    return records.version_receipt_send(version_id=version_id)
+
+
+@shared_task(soft_time_limit=120, time_limit=180)
+def versions_sweep_missing_pdfs():
+    """Beat sweeper: queue again every PDF not yet stored and every receipt not yet sent."""
+    from inventories.services import records
+    from portal.queue import enqueue
+
+    records.version_documents_create_missing()
+    renders = sum(enqueue(version_render_pdf, pk) for pk in records.version_documents_due_render())
+    receipts = sum(
+        enqueue(version_send_receipt, pk) for pk in records.version_documents_due_receipt()
+    )
+    return {"renders": renders, "receipts": receipts}
+
+
+# --- End of copy of record ------------------------------------------------------------------------

@@ -1,0 +1,243 @@
+"""The copy-of-record services: a pending PDF on submit, stored once, and the receipt e-mails."""
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+
+from inventories.models import AuditEvent, Inventory, InventoryVersion, VersionDocument
+from inventories.services import records
+from inventories.tests.records_helpers import IN_ROUND, pdf_text, submit_inventory
+from regions.tests.factories import ContactPersonFactory
+
+pytestmark = pytest.mark.django_db
+
+PDF_NAME = "behovsinventering-2019-12-region-skane-v1.pdf"
+
+
+def stored_path(document) -> Path:
+    return Path(settings.MEDIA_ROOT) / document.file.name
+
+
+def test_submitting_creates_a_pending_pdf_in_the_same_transaction(region, contact):
+    version = submit_inventory(region=region, user=contact)
+    document = version.document
+    assert document.status == VersionDocument.Status.PENDING
+    assert not document.file
+    assert mail.outbox == []
+
+
+def test_an_incomplete_submission_leaves_no_document(region, contact):
+    with pytest.raises(ValidationError):
+        submit_inventory(region=region, user=contact, filled=False)
+    assert not InventoryVersion.objects.exists()
+    assert not VersionDocument.objects.exists()
+
+
+def test_after_commit_the_pdf_is_stored_once_and_the_receipt_sent(
+    region, contact, django_capture_on_commit_callbacks
+):
+    deputy = ContactPersonFactory(region=region, role="deputy", user__language="en").user
+    gone = ContactPersonFactory(region=region, active=False).user
+    with django_capture_on_commit_callbacks(execute=True):
+        version = submit_inventory(region=region, user=contact)
+
+    document = VersionDocument.objects.get(version=version)
+    assert document.status == VersionDocument.Status.READY
+    assert document.file.name == (f"inventories/2019/12-region-skane/v1-{version.sha256[:12]}.pdf")
+    content = stored_path(document).read_bytes()
+    assert document.sha256 == hashlib.sha256(content).hexdigest()
+    assert document.size == len(content)
+    assert "Region Skåne" in pdf_text(content)
+    assert document.attempts == 1 and document.last_error == ""
+
+    # One receipt per active contact person, in their language, PDF attached; then staff.
+    receipts = [m for m in mail.outbox if m.to != [settings.STAFF_MAILBOX]]
+    assert sorted(m.to[0] for m in receipts) == sorted([contact.email, deputy.email])
+    assert gone.email not in {address for m in mail.outbox for address in m.to}
+    for message in receipts:
+        assert message.reply_to == [settings.STAFF_MAILBOX]
+        assert message.subject == (
+            "Kvitto: Region Skånes behovsinventering, version 1, är inskickad"
+        )
+        [(filename, attached, mimetype)] = message.attachments
+        assert (filename, attached, mimetype) == (PDF_NAME, content, "application/pdf")
+        [(html, html_type)] = message.alternatives
+        assert html_type == "text/html"
+        assert version.sha256 in message.body and version.sha256 in html
+        receipt_url = f"{settings.SITE_URL}/region/region-skane/2019/version/1/"
+        assert receipt_url in message.body and receipt_url in html
+        language = "en" if message.to == [deputy.email] else "sv"
+        assert f'<html lang="{language}">' in html
+    [notice] = [m for m in mail.outbox if m.to == [settings.STAFF_MAILBOX]]
+    assert notice.subject == "Inskickad: Region Skåne, version 1 – Behovsinventering hösten 2019"
+    assert f"{settings.SITE_URL}/region/region-skane/2019/version/1/" in notice.body
+    assert contact.email in notice.body and deputy.email in notice.body
+    assert not notice.attachments
+
+    document.refresh_from_db()
+    assert document.receipt_sent_at and document.staff_notified_at
+    assert sorted(document.receipt_sent_to) == sorted([contact.email, deputy.email])
+    assert AuditEvent.objects.filter(
+        inventory=version.inventory, action=AuditEvent.Action.RECEIPT_SENT
+    ).exists()
+
+
+def test_rendering_twice_stores_one_file_and_never_replaces_it(region, contact, monkeypatch):
+    version = submit_inventory(region=region, user=contact)
+    first = records.version_document_render(version_id=version.pk)
+    path = stored_path(first)
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+
+    def must_not_render(version):
+        raise AssertionError("a stored PDF must not be rendered again")
+
+    monkeypatch.setattr("inventories.pdf.inventory_version_pdf", must_not_render)
+    second = records.version_document_render(version_id=version.pk)
+
+    assert second.pk == first.pk and second.file.name == first.file.name
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+    assert list(path.parent.iterdir()) == [path]
+    assert second.attempts == 1
+
+
+def test_a_file_already_at_the_place_is_not_overwritten(region, contact):
+    version = submit_inventory(region=region, user=contact)
+    path = Path(settings.MEDIA_ROOT) / records.version_pdf_storage_name(version)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"%PDF-1.7 stored earlier")
+
+    with pytest.raises(records.DocumentFileExists):
+        records.version_document_render(version_id=version.pk)
+
+    assert path.read_bytes() == b"%PDF-1.7 stored earlier"
+    assert list(path.parent.iterdir()) == [path]
+    assert VersionDocument.objects.get(version=version).status == "pending"
+
+
+def test_render_attempts_are_bounded(region, contact, monkeypatch):
+    version = submit_inventory(region=region, user=contact)
+    VersionDocument.objects.filter(version=version).update(
+        attempts=records.RENDER_MAX_ATTEMPTS, status="pending"
+    )
+    monkeypatch.setattr(
+        "inventories.pdf.inventory_version_pdf",
+        lambda version: pytest.fail("no render past the attempt limit"),
+    )
+    document = records.version_document_render(version_id=version.pk)
+    assert document.status == VersionDocument.Status.FAILED
+
+
+class FlakyBackend(LocmemBackend):
+    """Refuses mail to addresses listed in ``refused`` (a fault, as an SMTP server would)."""
+
+    refused: set = set()
+
+    def send_messages(self, messages):
+        for message in messages:
+            if set(message.to) & self.refused:
+                raise ConnectionRefusedError("SMTP server refused the connection")
+        return super().send_messages(messages)
+
+
+def test_a_failed_receipt_is_resent_only_to_whom_it_did_not_reach(region, contact, settings):
+    # Contact persons are served in name order: the second one is refused.
+    second = ContactPersonFactory(region=region, user__full_name="Ylva Östberg").user
+    version = submit_inventory(region=region, user=contact)
+    records.version_document_render(version_id=version.pk)
+    settings.EMAIL_BACKEND = f"{__name__}.FlakyBackend"
+    FlakyBackend.refused = {second.email}
+
+    with pytest.raises(ConnectionRefusedError):
+        records.version_receipt_send(version_id=version.pk)
+    document = VersionDocument.objects.get(version=version)
+    assert document.receipt_sent_to == [contact.email]
+    assert document.receipt_sent_at is None and document.staff_notified_at is None
+    assert "ConnectionRefusedError" in document.receipt_last_error
+    assert document.receipt_attempts == 1
+    assert list(
+        records.version_documents_due_receipt(now=document.rendered_at + records.SWEEP_GRACE)
+    ) == [version.pk]
+
+    FlakyBackend.refused = set()
+    assert records.version_receipt_send(version_id=version.pk) is True
+    assert records.version_receipt_send(version_id=version.pk) is False
+    assert [m.to for m in mail.outbox] == [
+        [contact.email],
+        [second.email],
+        [settings.STAFF_MAILBOX],
+    ]
+    document.refresh_from_db()
+    assert document.receipt_complete and document.receipt_last_error == ""
+    assert (
+        list(records.version_documents_due_receipt(now=document.rendered_at + records.SWEEP_GRACE))
+        == []
+    )
+
+
+def test_a_stored_pdf_that_changed_is_not_sent(region, contact):
+    version = submit_inventory(region=region, user=contact)
+    document = records.version_document_render(version_id=version.pk)
+    stored_path(document).write_bytes(b"%PDF-1.7 something else")
+
+    with pytest.raises(records.DocumentIntegrityError):
+        records.version_receipt_send(version_id=version.pk)
+    assert mail.outbox == []
+    document.refresh_from_db()
+    assert "DocumentIntegrityError" in document.receipt_last_error
+
+
+def test_a_region_without_active_contact_persons_still_notifies_staff(region, contact):
+    version = submit_inventory(region=region, user=contact)
+    records.version_document_render(version_id=version.pk)
+    contact.contact_person.active = False
+    contact.contact_person.save()
+
+    assert records.version_receipt_send(version_id=version.pk) is True
+    [notice] = mail.outbox
+    assert notice.to == [settings.STAFF_MAILBOX]
+    assert "Regionen har ingen aktiv kontaktperson" in notice.body
+
+
+def test_the_sweeper_selection(region, other_region, contact, other_contact):
+    ready = submit_inventory(region=region, user=contact)
+    with time_machine.travel(IN_ROUND, tick=False):
+        records.version_document_render(version_id=ready.pk)
+    pending = submit_inventory(region=other_region, user=other_contact)
+    now = pending.document.created_at
+
+    # Fresh work is left to the task queued for it; later the sweeper takes it.
+    assert list(records.version_documents_due_render(now=now)) == []
+    later = now + records.SWEEP_GRACE
+    assert list(records.version_documents_due_render(now=later)) == [pending.pk]
+    assert list(records.version_documents_due_receipt(now=later)) == [ready.pk]
+
+    VersionDocument.objects.filter(version=pending).update(status="failed", attempts=3)
+    assert list(records.version_documents_due_render(now=later)) == [pending.pk]
+    VersionDocument.objects.filter(version=pending).update(attempts=records.RENDER_MAX_ATTEMPTS)
+    assert list(records.version_documents_due_render(now=later)) == []
+
+    # A version that has no document at all (from before PDFs existed) gets one.
+    VersionDocument.objects.filter(version=pending).delete()
+    assert records.version_documents_create_missing() == 1
+    assert VersionDocument.objects.get(version=pending).status == "pending"
+    assert records.version_documents_create_missing() == 0
+
+
+def test_a_staff_retry_gives_a_failed_pdf_new_attempts(
+    region, contact, django_capture_on_commit_callbacks
+):
+    version = submit_inventory(region=region, user=contact)
+    VersionDocument.objects.filter(version=version).update(
+        status="failed", attempts=records.RENDER_MAX_ATTEMPTS, last_error="RuntimeError: x"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        records.version_document_retry(document=version.document)
+    document = VersionDocument.objects.get(version=version)
+    assert document.status == "ready" and document.attempts == 1 and document.last_error == ""
+    assert Inventory.objects.get(pk=version.inventory_id).status == "submitted"

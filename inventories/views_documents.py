@@ -1,0 +1,59 @@
+"""Downloading the PDF copy of record of a submitted version.
+
+The region's contact persons download their own versions' PDFs (another region gets 404, like
+every page scoped to a region); staff download every region's. A PDF not stored yet gives a page
+saying it is on its way, never an error.
+"""
+
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from inventories.services.records import (
+    DocumentIntegrityError,
+    version_document_content,
+    version_for_download,
+    version_pdf_filename,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+@login_required
+def version_pdf(request, region_slug, round_slug, number):
+    version = version_for_download(
+        user=request.user, region_slug=region_slug, round_slug=round_slug, number=number
+    )
+    document = getattr(version, "document", None)
+    context = {
+        "version": version,
+        "region": version.inventory.region,
+        "round": version.inventory.round,
+        "document": document,
+        "title": _("PDF-kopian av version %(number)s") % {"number": version.number},
+    }
+    if document is None or not document.is_ready:
+        response = render(request, "inventories/version_pdf_pending.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+    try:
+        content = version_document_content(document)
+    except (DocumentIntegrityError, OSError) as exc:
+        logger.error("PDF of version %s cannot be served: %s", version.pk, exc)
+        return render(
+            request,
+            "inventories/version_pdf_pending.html",
+            {**context, "unavailable": True},
+            status=500,
+        )
+    filename = version_pdf_filename(version)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Length"] = str(len(content))
+    response["Cache-Control"] = "private, no-store"
+    return response
