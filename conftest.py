@@ -216,6 +216,9 @@ def _ensure_reference_data():
         from portal.staff_group import STAFF_PERMISSIONS, sync_staff_group
 
         sync_staff_group(apps, permissions=STAFF_PERMISSIONS)
+        # Later migrations grant the permissions of the models they add.
+        for name in ("0004_version_document", "0005_reminder_ledger"):
+            importlib.import_module(f"inventories.migrations.{name}").staff_group(apps, None)
 
 
 @pytest.fixture(autouse=True)

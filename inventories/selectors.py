@@ -48,7 +48,10 @@ def inventory_find(*, user, region_slug: str, round_slug: str):
     inventory = (
         inventory_with_parts(Inventory.objects.filter(region=region, round=round_))
         .prefetch_related(
-            Prefetch("versions", queryset=InventoryVersion.objects.order_by("number"))
+            Prefetch(
+                "versions",
+                queryset=InventoryVersion.objects.select_related("document").order_by("number"),
+            )
         )
         .first()
     )
@@ -76,7 +79,7 @@ def goal_get(*, inventory, pk) -> Goal:
 
 def version_get(*, inventory, number: int) -> InventoryVersion:
     try:
-        return inventory.versions.select_related("submitted_by").get(number=number)
+        return inventory.versions.select_related("submitted_by", "document").get(number=number)
     except InventoryVersion.DoesNotExist:
         raise Http404 from None
 
@@ -84,7 +87,10 @@ def version_get(*, inventory, number: int) -> InventoryVersion:
 def inventories_for_region(*, region):
     """The region's inventories keyed by round id, with versions, for its start page."""
     qs = inventory_with_parts(Inventory.objects.filter(region=region)).prefetch_related(
-        Prefetch("versions", queryset=InventoryVersion.objects.order_by("number"))
+        Prefetch(
+            "versions",
+            queryset=InventoryVersion.objects.select_related("document").order_by("number"),
+        )
     )
     return {inventory.round_id: inventory for inventory in qs}
 

@@ -97,7 +97,7 @@ def inventory_detail(request, round_slug, region_slug):
             active_contacts=[c for c in contacts if c.active],
             effective_deadline=deadline,
             days_label=selectors.days_label(selectors.days_until(deadline)),
-            can_extend=(inventory is not None and inventory.status in Inventory.EDITABLE_STATUSES),
+            can_extend=(inventory is None or inventory.status in Inventory.EDITABLE_STATUSES),
         ),
     )
 
@@ -179,17 +179,18 @@ def inventory_return(request, round_slug, region_slug):
 @require_http_methods(["GET", "POST"])
 def deadline_extend(request, round_slug, region_slug):
     round_, region, inventory = _load(round_slug, region_slug)
-    if inventory is None:
+    if inventory is not None and inventory.status not in Inventory.EDITABLE_STATUSES:
         raise Http404
     initial = {}
-    if inventory.deadline_override:
+    if inventory is not None and inventory.deadline_override:
         local = timezone.localtime(inventory.deadline_override)
         initial = {"new_date": local.date(), "new_time": local.time().replace(second=0)}
     form = ExtendForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.deadline_extend(
-                inventory=inventory,
+            services.region_deadline_extend(
+                round=round_,
+                region=region,
                 new_deadline=form.cleaned_data["new_deadline"],
                 reason=form.cleaned_data["reason"],
                 actor=request.user,

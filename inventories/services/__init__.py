@@ -22,6 +22,7 @@ from .review import (
     region_contact_invite,
     region_contact_register,
     region_contact_replace,
+    region_deadline_extend,
 )
 
 __all__ = [
@@ -44,5 +45,6 @@ __all__ = [
     "region_contact_invite",
     "region_contact_register",
     "region_contact_replace",
+    "region_deadline_extend",
     "target_state_save",
 ]

@@ -286,3 +286,29 @@ def region_contact_invite(*, contact_person, actor):
         data={"change": "invited", "contact_person": contact_person.pk},
     )
     return invitation
+
+
+@transaction.atomic
+def region_deadline_extend(*, round, region, new_deadline, reason, actor) -> Inventory:
+    """Extend one region's deadline in ``round``, also for a region that never opened the form.
+
+    A region without an inventory gets an empty one (recorded as opened by the handläggare) so
+    the extension has somewhere to live; then ``deadline_extend`` sets and announces it.
+    """
+    from inventories.models import CurrentState, TargetState
+    from inventories.services.reminders import deadline_extend
+
+    ensure_staff(actor)
+    inventory, created = Inventory.objects.get_or_create(round=round, region=region)
+    if created:
+        CurrentState.objects.create(inventory=inventory)
+        TargetState.objects.create(inventory=inventory)
+        audit_record(
+            action=AuditEvent.Action.OPENED,
+            actor=actor,
+            inventory=inventory,
+            message=_("Skapad av handläggare för att förlänga sista dag"),
+        )
+    return deadline_extend(
+        inventory=inventory, new_deadline=new_deadline, reason=reason, actor=actor
+    )

@@ -128,6 +128,28 @@ def test_an_extension_moves_only_that_regions_deadline(
     assert stockholm.deadline_override is None and stockholm.status == Inventory.Status.DRAFT
 
 
+def test_a_region_that_never_opened_the_form_can_be_given_more_time(staff_client, region, contact):
+    assert not Inventory.objects.filter(region=region).exists()
+    with time_machine.travel(at(22), tick=False):
+        response = staff_client.post(
+            url("extend", region),
+            {"new_date": "2020-01-31", "new_time": "23:59", "reason": "Ny kontaktperson."},
+        )
+    assert response.status_code == 302
+    inventory = Inventory.objects.get(region=region, round=round_2019())
+    assert inventory.deadline_override == at(31, 23, 59, 59)
+    assert list(inventory.audit_events.values_list("action", flat=True)) == [
+        "opened",
+        "deadline_extended",
+    ]
+    # The region can now fill in and submit before its new deadline.
+    from inventories.tests.factories import fill_inventory
+
+    fill_inventory(inventory)
+    with time_machine.travel(at(30), tick=False):
+        assert inventory_submit(inventory=inventory, user=contact).number == 1
+
+
 def test_extension_form_errors_are_swedish_and_next_to_the_fields(staff_client, two_drafts, region):
     with time_machine.travel(at(10), tick=False):
         response = staff_client.post(url("extend", region), {"new_date": "", "reason": ""})
