@@ -179,8 +179,6 @@ def inventory_return(request, round_slug, region_slug):
 @require_http_methods(["GET", "POST"])
 def deadline_extend(request, round_slug, region_slug):
     round_, region, inventory = _load(round_slug, region_slug)
-    if inventory is not None and inventory.status not in Inventory.EDITABLE_STATUSES:
-        raise Http404
     initial = {}
     if inventory is not None and inventory.deadline_override:
         local = timezone.localtime(inventory.deadline_override)
