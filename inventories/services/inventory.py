@@ -29,7 +29,8 @@ def inventory_open(*, round, region, user) -> Inventory:
         # No inventory means no extension either: past the round's deadline nothing new starts.
         raise InventoryLocked(
             _(
-                "Sista dag för inlämning har passerat. Kontakta Tillväxtverket om ni behöver mer tid."
+                "Sista dag för inlämning har passerat. "
+                "Kontakta Tillväxtverket om ni behöver mer tid."
             ),
             code="deadline_passed",
         )

@@ -1,0 +1,230 @@
+"""What every inventory form shares: the base form and bound field, the fields and messages.
+
+``PortalBoundField`` adds the review-mode messages (``?granska=1``) to the field's own errors so
+both show next to the field and in the summary.
+"""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
+
+from inventories.models.inventory import LONG_TEXT_MAX
+from inventories.templatetags.inventory_tags import group_thousands
+
+#: Larger amounts than this are surely a typo (and would not fit the database column).
+KRONOR_MAX = 1_000_000_000_000
+
+MONEY_INVALID = _("Ange ett heltal i hela kronor, utan decimaler, till exempel 25 000.")
+MONEY_NEGATIVE = _("Beloppet kan inte vara negativt. Ange 0 eller mer.")
+MONEY_TOO_LARGE = _("Beloppet är för stort. Ange högst %(max)s kr.")
+DATE_INVALID = _("Ange datum som ÅÅÅÅ-MM-DD, till exempel 2020-03-01.")
+NULL_CHARACTER = _(
+    "Texten innehåller ett otillåtet tecken (nolltecken). Ta bort det och spara igen."
+)
+INVALID_CHOICE = _("Välj bland alternativen i listan.")
+
+
+@deconstructible
+class MaxCharacters:
+    """Like Django's MaxLengthValidator, with a Swedish message that shows both numbers."""
+
+    code = "max_length"
+
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def __call__(self, value):
+        if len(value) > self.limit:
+            raise ValidationError(
+                _("Texten får vara högst %(limit)s tecken (du skrev %(count)s)."),
+                code=self.code,
+                params={"limit": group_thousands(self.limit), "count": group_thousands(len(value))},
+            )
+
+    def __eq__(self, other):
+        return isinstance(other, MaxCharacters) and other.limit == self.limit
+
+
+class PortalBoundField(BoundField):
+    """A bound field whose messages include the completeness message in review mode."""
+
+    @property
+    def messages(self) -> list[str]:
+        if self.form.frozen:
+            return []
+        found = [str(error) for error in self.errors]
+        extra = self.form.review_errors.get(self.name)
+        if extra and str(extra) not in found:
+            found.append(str(extra))
+        return found
+
+    @property
+    def error_id(self) -> str:
+        return f"{self.auto_id}_error"
+
+    @property
+    def aria_describedby(self):
+        if self.field.widget.attrs.get("aria-describedby"):
+            return None
+        ids = []
+        if self.auto_id and not self.is_hidden:
+            if self.help_text:
+                ids.append(f"{self.auto_id}_helptext")
+            if self.messages:
+                ids.append(self.error_id)
+        return " ".join(ids)
+
+    def build_widget_attrs(self, attrs, widget=None):
+        widget = widget or self.field.widget
+        attrs = super().build_widget_attrs(attrs, widget)
+        if not widget.is_hidden and self.messages:
+            attrs["aria-invalid"] = "true"
+            classes = attrs.get("class") or widget.attrs.get("class", "")
+            attrs["class"] = f"{classes} is-invalid".strip()
+        return attrs
+
+
+class PortalForm(forms.Form):
+    """Base of the inventory forms: Swedish messages and review-mode messages per field."""
+
+    bound_field_class = PortalBoundField
+    #: Set when the inventory is locked: the input is shown read-only, not validated.
+    frozen = False
+
+    def __init__(self, *args, review_errors=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.review_errors = dict(review_errors or {})
+
+    def freeze(self):
+        """Show what was typed read-only, without checking it (nothing will be saved)."""
+        self.frozen = True
+        for form_field in self.fields.values():
+            if getattr(form_field.widget, "input_type", "") == "checkbox":
+                form_field.widget.attrs["disabled"] = True
+            else:
+                form_field.widget.attrs["readonly"] = True
+
+    def error_items(self, label_prefix="") -> list[dict]:
+        """``[{anchor, label, message}]`` for the error summary at the top of the page."""
+        if self.frozen:
+            return []
+        items = [
+            {"anchor": None, "label": "", "message": str(message)}
+            for message in self.non_field_errors()
+        ]
+        for bound in self:
+            for message in bound.messages:
+                items.append(
+                    {
+                        "anchor": bound.auto_id if not bound.is_hidden else None,
+                        "label": f"{label_prefix}{bound.label}",
+                        "message": message,
+                    }
+                )
+        return items
+
+
+def text_field(label, *, max_length=LONG_TEXT_MAX, required=False, rows=5, help_text="", **kw):
+    """A free-text answer with the Swedish length message; a one-line input when short."""
+    widget = (
+        forms.Textarea(attrs={"rows": rows, "class": "form-control", "data-maxlength": max_length})
+        if rows
+        else forms.TextInput(attrs={"class": "form-control", "data-maxlength": max_length})
+    )
+    messages = {"null_characters_not_allowed": NULL_CHARACTER, **kw.pop("error_messages", {})}
+    return forms.CharField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=widget,
+        validators=[MaxCharacters(max_length)],
+        error_messages=messages,
+        **kw,
+    )
+
+
+class KronorField(forms.CharField):
+    """Whole kronor ≥ 0. Accepts what people type: ``25000``, ``25 000``, ``25 000 kr``."""
+
+    default_error_messages = {
+        "invalid": MONEY_INVALID,
+        "negative": MONEY_NEGATIVE,
+        "too_large": MONEY_TOO_LARGE,
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"class": "form-control", "inputmode": "numeric", "autocomplete": "off"}
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return f"{value:,}".replace(",", " ")
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        compact = re.sub(r"\s+", "", text)
+        compact = re.sub(r"(?i)(kr|kronor|sek)\.?$", "", compact)
+        if compact.startswith(("-", "−")) and re.fullmatch(r"[-−]\d+([.,]\d*)?", compact):
+            raise ValidationError(self.error_messages["negative"], code="negative")
+        if not re.fullmatch(r"\d+", compact):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        amount = int(compact)
+        if amount > KRONOR_MAX:
+            raise ValidationError(
+                self.error_messages["too_large"],
+                code="too_large",
+                params={"max": group_thousands(KRONOR_MAX)},
+            )
+        return amount
+
+
+class SwedishDateField(forms.DateField):
+    input_formats = ["%Y-%m-%d"]
+    default_error_messages = {"invalid": DATE_INVALID}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+        )
+        kwargs.setdefault("help_text", _("Skriv som ÅÅÅÅ-MM-DD."))
+        super().__init__(**kwargs)
+
+
+def checkboxes(label, choices, *, help_text=""):
+    return forms.MultipleChoiceField(
+        label=label,
+        choices=choices,
+        required=False,
+        help_text=help_text,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        error_messages={"invalid_choice": INVALID_CHOICE, "invalid_list": INVALID_CHOICE},
+    )
+
+
+def revision_field():
+    return forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages={
+            "required": _("Sidan saknar uppgift om vilken version du ändrar. Ladda om sidan."),
+            "invalid": _("Sidan saknar uppgift om vilken version du ändrar. Ladda om sidan."),
+            "min_value": _("Sidan saknar uppgift om vilken version du ändrar. Ladda om sidan."),
+        },
+    )
+
+
+def _label(model, name):
+    return model._meta.get_field(name).verbose_name
