@@ -1,4 +1,4 @@
-"""Real-browser fixtures: Debian's Chromium driven by Playwright against pytest-django's live server.
+"""Real-browser fixtures: Debian's Chromium driven by Playwright against the live server.
 
 Browser tests skip with a reason when Chromium or Playwright is missing, and fail instead under
 REQUIRE_SERVICES=1 (CI). Screenshots go to test-artifacts/screenshots/ (git-ignored).
@@ -83,7 +83,8 @@ class AxeChecker:
 
     def __call__(self, page, label):
         results = self.axe.run(
-            page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+            page,
+            options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
         )
         self.scanned.append((label, page.url))
         violations = results.response["violations"]
@@ -92,7 +93,9 @@ class AxeChecker:
             + "; ".join(node["target"][0] if node["target"] else "?" for node in v["nodes"][:5])
             for v in violations
         )
-        assert not violations, f"axe found {len(violations)} violation(s) on {label} ({page.url}):\n{report}"
+        assert not violations, (
+            f"axe found {len(violations)} violation(s) on {label} ({page.url}):\n{report}"
+        )
 
 
 @pytest.fixture
