@@ -15,7 +15,6 @@ from playwright.sync_api import expect
 
 from inventories.demo import practice_round
 
-PASSWORD = "Behovsinventering-2019"
 NEW_PASSWORD = "Skånsk-Äppelblom-2026"
 
 PART1_TEXTS = {
