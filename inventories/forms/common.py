@@ -128,6 +128,14 @@ class PortalForm(forms.Form):
         return items
 
 
+class TextAnswerField(forms.CharField):
+    """Free text with line breaks stored as ``\n`` (browsers send ``\r\n`` from a textarea)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+
+
 def text_field(label, *, max_length=LONG_TEXT_MAX, required=False, rows=5, help_text="", **kw):
     """A free-text answer with the Swedish length message; a one-line input when short."""
     widget = (
@@ -136,7 +144,7 @@ def text_field(label, *, max_length=LONG_TEXT_MAX, required=False, rows=5, help_
         else forms.TextInput(attrs={"class": "form-control", "data-maxlength": max_length})
     )
     messages = {"null_characters_not_allowed": NULL_CHARACTER, **kw.pop("error_messages", {})}
-    return forms.CharField(
+    return TextAnswerField(
         label=label,
         required=required,
         help_text=help_text,

@@ -136,3 +136,10 @@ def test_submit_needs_the_confirmation():
         "Kryssa i rutan för att bekräfta att uppgifterna får skickas in."
     ]
     assert SubmitForm({"confirm": "on"}).is_valid()
+
+
+def test_line_breaks_from_the_browser_are_stored_as_newlines():
+    from inventories.forms.common import text_field
+
+    field = text_field("Svar")
+    assert field.clean("Första raden\r\nAndra raden\rTredje") == "Första raden\nAndra raden\nTredje"
