@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from inventories.models import CurrentState, TargetState
+from inventories.models import CurrentState, Intervention, TargetState
 
 PART_TITLES = {
     1: "Del 1 – Nuläge",
@@ -20,18 +20,8 @@ PART_TITLES = {
 
 CURRENT_STATE_REQUIRED = CurrentState.TEXT_FIELDS
 TARGET_STATE_REQUIRED = ("target_state", "short_term_effects")
-INTERVENTION_REQUIRED = (
-    "description",
-    "activity_areas",
-    "dimensions",
-    "perspective_gender",
-    "perspective_age",
-    "perspective_background",
-    "actors",
-    "start_date",
-    "end_date",
-    "cost",
-)
+# Every field but the title (which an intervention always has) is required at submission.
+INTERVENTION_REQUIRED = tuple(name for name in Intervention.CONTENT_FIELDS if name != "title")
 GOAL_REQUIRED = ("indicator", "target_value", "target_date")
 
 

@@ -25,19 +25,7 @@ from inventories.models import (
     TargetState,
 )
 
-INTERVENTION_DIFF_FIELDS = (
-    "title",
-    "description",
-    "activity_areas",
-    "dimensions",
-    "perspective_gender",
-    "perspective_age",
-    "perspective_background",
-    "actors",
-    "start_date",
-    "end_date",
-    "cost",
-)
+INTERVENTION_DIFF_FIELDS = Intervention.CONTENT_FIELDS
 GOAL_DIFF_FIELDS = ("goal", "indicator", "target_value", "target_date", "interventions")
 DATE_FIELDS = {"start_date", "end_date", "target_date"}
 MONEY_FIELDS = {"cost", "amount", "budget_total", "total_cost"}

@@ -179,22 +179,7 @@ def _sheets():
             [
                 *key,
                 _("Nr"),
-                *[
-                    _label(Intervention, name)
-                    for name in (
-                        "title",
-                        "description",
-                        "activity_areas",
-                        "dimensions",
-                        "perspective_gender",
-                        "perspective_age",
-                        "perspective_background",
-                        "actors",
-                        "start_date",
-                        "end_date",
-                        "cost",
-                    )
-                ],
+                *[_label(Intervention, name) for name in Intervention.CONTENT_FIELDS],
             ],
             _intervention_rows,
         ),

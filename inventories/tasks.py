@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-# --- Deadline reminders (issue 5) -------------------------------------------------------------
+# --- Deadline reminders --------------------------------------------------------------------
 # The ledger (inventories.models.Reminder) makes these idempotent: a row is sent at most once,
 # however many sweeps run at the same time. Beat runs ``reminders_sweep`` every five minutes.
 
@@ -26,7 +26,7 @@ def reminder_send_task(reminder_id):
 # --- End of deadline reminders ----------------------------------------------------------------
 
 
-# --- Copy of record: the PDF of each submitted version and its receipt (issue 4) -----------------
+# --- Copy of record: the PDF of each submitted version and its receipt ------------------------
 # The state lives on inventories.models.VersionDocument, so each task is a no-op once its work is
 # done. ``versions_sweep_missing_pdfs`` (beat) queues again what a broken broker held back.
 

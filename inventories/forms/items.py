@@ -49,19 +49,7 @@ class InterventionForm(PortalForm):
         help_text=_("I hela kronor, utan decimaler."),
     )
 
-    FIELDS = (
-        "title",
-        "description",
-        "activity_areas",
-        "dimensions",
-        "perspective_gender",
-        "perspective_age",
-        "perspective_background",
-        "actors",
-        "start_date",
-        "end_date",
-        "cost",
-    )
+    FIELDS = Intervention.CONTENT_FIELDS
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.FIELDS}

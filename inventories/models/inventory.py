@@ -203,6 +203,21 @@ class Intervention(models.Model):
     revision = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(null=True, blank=True)
 
+    #: What a contact person fills in for an intervention, in the order of the form.
+    CONTENT_FIELDS = (
+        "title",
+        "description",
+        "activity_areas",
+        "dimensions",
+        "perspective_gender",
+        "perspective_age",
+        "perspective_background",
+        "actors",
+        "start_date",
+        "end_date",
+        "cost",
+    )
+
     class Meta:
         verbose_name = _("insats")
         verbose_name_plural = _("insatser")

@@ -19,19 +19,7 @@ from inventories.models import (
 from inventories.services.audit import audit_record
 from inventories.services.guards import ensure_contact_person, ensure_editable
 
-INTERVENTION_FIELDS = (
-    "title",
-    "description",
-    "activity_areas",
-    "dimensions",
-    "perspective_gender",
-    "perspective_age",
-    "perspective_background",
-    "actors",
-    "start_date",
-    "end_date",
-    "cost",
-)
+INTERVENTION_FIELDS = Intervention.CONTENT_FIELDS
 GOAL_FIELDS = ("goal", "indicator", "target_value", "target_date")
 
 
