@@ -60,11 +60,14 @@ def test_after_commit_the_pdf_is_stored_once_and_the_receipt_sent(
     receipts = [m for m in mail.outbox if m.to != [settings.STAFF_MAILBOX]]
     assert sorted(m.to[0] for m in receipts) == sorted([contact.email, deputy.email])
     assert gone.email not in {address for m in mail.outbox for address in m.to}
+    subjects = {
+        "sv": "Kvitto: Region Skånes behovsinventering, version 1, är inskickad",
+        "en": "Receipt: the needs inventory for Region Skåne, version 1, has been submitted",
+    }
     for message in receipts:
+        language = "en" if message.to == [deputy.email] else "sv"
         assert message.reply_to == [settings.STAFF_MAILBOX]
-        assert message.subject == (
-            "Kvitto: Region Skånes behovsinventering, version 1, är inskickad"
-        )
+        assert message.subject == subjects[language]
         [(filename, attached, mimetype)] = message.attachments
         assert (filename, attached, mimetype) == (PDF_NAME, content, "application/pdf")
         [(html, html_type)] = message.alternatives
@@ -72,7 +75,6 @@ def test_after_commit_the_pdf_is_stored_once_and_the_receipt_sent(
         assert version.sha256 in message.body and version.sha256 in html
         receipt_url = f"{settings.SITE_URL}/region/region-skane/2019/version/1/"
         assert receipt_url in message.body and receipt_url in html
-        language = "en" if message.to == [deputy.email] else "sv"
         assert f'<html lang="{language}">' in html
     [notice] = [m for m in mail.outbox if m.to == [settings.STAFF_MAILBOX]]
     assert notice.subject == "Inskickad: Region Skåne, version 1 – Behovsinventering hösten 2019"

@@ -19,6 +19,7 @@ def test_choosing_english_switches_pages_and_the_users_email_language(client, co
     assert response.status_code == 302
     page = client.get(reverse("accessibility")).content.decode()
     assert '<html lang="en">' in page
+    assert "<h1>Accessibility statement</h1>" in page
     contact.refresh_from_db()
     assert contact.language == "en"
     client.post(reverse("set_language"), {"language": "sv", "next": "/"})
