@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventories.models import AuditEvent, Inventory, InventoryVersion, Milestone, Round
 from inventories.services.review import inventory_accept
+from portal.admin_base import ReadOnlyModelAdmin, shorten
 
 
 def _handlaggare_only(request) -> bool:
@@ -251,7 +252,7 @@ class InventoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(InventoryVersion)
-class InventoryVersionAdmin(admin.ModelAdmin):
+class InventoryVersionAdmin(ReadOnlyModelAdmin):
     list_display = ["inventory", "number", "submitted_at", "submitted_by_name", "on_time_display"]
     list_filter = ["inventory__round", "inventory__region"]
     list_select_related = ["inventory__round", "inventory__region"]
@@ -279,18 +280,9 @@ class InventoryVersionAdmin(admin.ModelAdmin):
             queryset = queryset.defer("snapshot_json")
         return queryset
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyModelAdmin):
     list_display = ["created_at", "action", "region", "round", "actor", "message_short"]
     list_filter = ["action", "round", "region"]
     list_select_related = ["region", "round", "actor"]
@@ -302,13 +294,4 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("beskrivning"))
     def message_short(self, obj):
-        return obj.message[:120]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return shorten(obj.message)

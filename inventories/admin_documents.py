@@ -14,10 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from inventories.models import VersionDocument
 from inventories.services.records import version_document_retry, version_pdf_filename
+from portal.admin_base import ReadOnlyModelAdmin, shorten
 
 
 @admin.register(VersionDocument)
-class VersionDocumentAdmin(admin.ModelAdmin):
+class VersionDocumentAdmin(ReadOnlyModelAdmin):
     list_display = [
         "version_label",
         "status_text",
@@ -84,17 +85,7 @@ class VersionDocumentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("senaste fel"))
     def problem(self, obj):
-        text = obj.last_error or obj.receipt_last_error
-        return text if len(text) <= 120 else text[:117] + "…"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return shorten(obj.last_error or obj.receipt_last_error)
 
     def has_render_permission(self, request):
         return getattr(request.user, "is_handlaggare", False) and request.user.has_perm(

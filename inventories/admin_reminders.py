@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventories.models import Reminder
 from inventories.services.reminders import reminders_retry_failed
+from portal.admin_base import ReadOnlyModelAdmin, shorten
 
 
 class FailedFirstStatusFilter(admin.SimpleListFilter):
@@ -31,7 +32,7 @@ class FailedFirstStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(ReadOnlyModelAdmin):
     list_display = [
         "due_at",
         "round",
@@ -89,17 +90,7 @@ class ReminderAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("fel eller anteckning"))
     def problem(self, obj):
-        text = obj.last_error or obj.note
-        return text if len(text) <= 120 else text[:117] + "…"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return shorten(obj.last_error or obj.note)
 
     def has_retry_permission(self, request):
         return getattr(request.user, "is_handlaggare", False) and request.user.has_perm(

@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_base import ReadOnlyModelAdmin, shorten
 from regions import services
 from regions.forms import ContactPersonRegisterForm
 from regions.models import ContactPerson, Invitation, Region
@@ -216,7 +217,7 @@ class ContactPersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ReadOnlyModelAdmin):
     """Read-only: invitations change only through the services (see the contact persons)."""
 
     list_display = [
@@ -257,14 +258,4 @@ class InvitationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("senaste fel"))
     def short_error(self, obj):
-        error = obj.last_error
-        return error if len(error) <= 80 else f"{error[:79]}…"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return shorten(obj.last_error, 80)
