@@ -161,18 +161,29 @@ class SmtpSink:
     def stop(self):
         self.controller.stop()
 
-    def wait_for(self, count, timeout=30.0):
-        """Wait until at least ``count`` messages have arrived (polling; returns the messages)."""
+    def wait_for(self, count, timeout=30.0, *, subject=None):
+        """Wait until at least ``count`` messages have arrived (polling; returns the messages).
+
+        With ``subject``, only messages whose subject contains it count and are returned (other
+        e-mails, such as receipts sent by the same worker, may arrive in between).
+        """
         import time
+
+        def matching():
+            with self._lock:
+                return [
+                    m
+                    for m in self.messages
+                    if subject is None or subject in m["message"]["Subject"]
+                ]
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            with self._lock:
-                if len(self.messages) >= count:
-                    return list(self.messages)
+            found = matching()
+            if len(found) >= count:
+                return found
             time.sleep(0.05)
-        with self._lock:
-            return list(self.messages)
+        return matching()
 
 
 @pytest.fixture
