@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -93,6 +94,14 @@ def load_page(request, region_slug, round_slug, *, open_inventory=True) -> Page:
         page.refresh()
         return page
     page._evaluate()
+    return page
+
+
+def load_existing_page(request, region_slug, round_slug) -> Page:
+    """The page of an inventory that must already exist (edit, delete, move, submit, receipt)."""
+    page = load_page(request, region_slug, round_slug, open_inventory=False)
+    if page.inventory is None:
+        raise Http404
     return page
 
 

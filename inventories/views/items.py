@@ -18,6 +18,7 @@ from inventories.views.common import (
     apply_service_errors,
     conflict_context,
     freeze,
+    load_existing_page,
     load_page,
     not_started,
     render_page,
@@ -272,25 +273,19 @@ def intervention_add(request, region_slug, round_slug):
 
 @login_required
 def intervention_edit(request, region_slug, round_slug, pk):
-    page = load_page(request, region_slug, round_slug, open_inventory=False)
-    if page.inventory is None:
-        raise Http404
+    page = load_existing_page(request, region_slug, round_slug)
     return _item_form(request, page, INTERVENTION, pk)
 
 
 @login_required
 def intervention_delete(request, region_slug, round_slug, pk):
-    page = load_page(request, region_slug, round_slug, open_inventory=False)
-    if page.inventory is None:
-        raise Http404
+    page = load_existing_page(request, region_slug, round_slug)
     return _item_delete(request, page, INTERVENTION, pk)
 
 
 @login_required
 def intervention_move(request, region_slug, round_slug, pk):
-    page = load_page(request, region_slug, round_slug, open_inventory=False)
-    if page.inventory is None:
-        raise Http404
+    page = load_existing_page(request, region_slug, round_slug)
     return _item_move(request, page, INTERVENTION, pk)
 
 
@@ -304,23 +299,17 @@ def goal_add(request, region_slug, round_slug):
 
 @login_required
 def goal_edit(request, region_slug, round_slug, pk):
-    page = load_page(request, region_slug, round_slug, open_inventory=False)
-    if page.inventory is None:
-        raise Http404
+    page = load_existing_page(request, region_slug, round_slug)
     return _item_form(request, page, GOAL, pk)
 
 
 @login_required
 def goal_delete(request, region_slug, round_slug, pk):
-    page = load_page(request, region_slug, round_slug, open_inventory=False)
-    if page.inventory is None:
-        raise Http404
+    page = load_existing_page(request, region_slug, round_slug)
     return _item_delete(request, page, GOAL, pk)
 
 
 @login_required
 def goal_move(request, region_slug, round_slug, pk):
-    page = load_page(request, region_slug, round_slug, open_inventory=False)
-    if page.inventory is None:
-        raise Http404
+    page = load_existing_page(request, region_slug, round_slug)
     return _item_move(request, page, GOAL, pk)

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -12,6 +11,7 @@ from inventories.errors import InventoryLocked
 from inventories.forms import SubmitForm
 from inventories.selectors import version_get
 from inventories.views.common import (
+    load_existing_page,
     load_page,
     missing_links,
     not_started,
@@ -54,9 +54,7 @@ def review(request, region_slug, round_slug):
 
 @login_required
 def submit(request, region_slug, round_slug):
-    page = load_page(request, region_slug, round_slug, open_inventory=False)
-    if page.inventory is None:
-        raise Http404
+    page = load_existing_page(request, region_slug, round_slug)
     if request.method != "POST":
         return redirect(page.url("review"))
     require_contact(page)
@@ -85,9 +83,7 @@ def submit(request, region_slug, round_slug):
 
 @login_required
 def receipt(request, region_slug, round_slug, number):
-    page = load_page(request, region_slug, round_slug, open_inventory=False)
-    if page.inventory is None:
-        raise Http404
+    page = load_existing_page(request, region_slug, round_slug)
     version = version_get(inventory=page.inventory, number=number)
     return render_page(
         page,
