@@ -17,3 +17,6 @@ WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = env.str("TEST_MEDIA_ROOT", default="/tmp/portal-test-media")
 AXES_ENABLED = True
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Two test runs on one PostgreSQL server (e.g. two worktrees) each need their own test database.
+if env.str("TEST_DATABASE_NAME", default=""):
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME")  # noqa: F405
