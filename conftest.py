@@ -224,12 +224,9 @@ def _ensure_reference_data():
             "inventories.migrations.0003_round_2019_and_staff_group"
         ).create_round(apps, None)
     if not Group.objects.filter(name=STAFF_GROUP_NAME, permissions__isnull=False).exists():
-        from portal.staff_group import STAFF_PERMISSIONS, sync_staff_group
+        from portal.staff_group import sync_staff_group
 
-        sync_staff_group(apps, permissions=STAFF_PERMISSIONS)
-        # Later migrations grant the permissions of the models they add.
-        for name in ("0004_version_document", "0005_reminder_ledger"):
-            importlib.import_module(f"inventories.migrations.{name}").staff_group(apps, None)
+        sync_staff_group()
 
 
 @pytest.fixture(autouse=True)

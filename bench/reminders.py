@@ -137,7 +137,7 @@ def generate_rounds(regions, start, count):
 
 
 def _timed(now):
-    from inventories.services.reminders import reminders_plan_due
+    from reminders.services import reminders_plan_due
 
     with CaptureQueriesContext(connection) as queries:
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -156,8 +156,9 @@ def _timed(now):
 
 
 def measure(label):
-    from inventories.models import Inventory, Reminder
-    from inventories.services.reminders import reminders_plan_due
+    from inventories.models import Inventory
+    from reminders.models import Reminder
+    from reminders.services import reminders_plan_due
 
     open_count = Inventory.objects.filter(status__in=["draft", "returned"]).count()
     assert open_count == int(label.replace(",", "")), open_count

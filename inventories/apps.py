@@ -5,13 +5,23 @@ from django.utils.translation import gettext_lazy as _
 class InventoriesConfig(AppConfig):
     name = "inventories"
     verbose_name = _("Behovsinventeringar")
-
-    def ready(self):
-        # Celery autodiscovery loads only inventories.tasks; register the review tasks too.
-        # The reminder ledger's admin and the PDF copies' admin (read-only lists for staff)
-        # live in their own modules.
-        from inventories import (  # noqa: F401
-            admin_documents,
-            admin_reminders,
-            tasks_review,
-        )
+    #: Admin permissions the Handläggare group holds on this app's models (see portal.staff_group).
+    staff_permissions = [
+        "view_round",
+        "add_round",
+        "change_round",
+        "view_milestone",
+        "add_milestone",
+        "change_milestone",
+        "delete_milestone",
+        "view_inventory",
+        "change_inventory",
+        "view_currentstate",
+        "view_budgetline",
+        "view_intervention",
+        "view_targetstate",
+        "view_goal",
+        "view_inventoryversion",
+        "view_auditevent",
+        "view_versiondocument",
+    ]

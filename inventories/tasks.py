@@ -1,32 +1,12 @@
 """Celery tasks of the inventories app: thin, take ids, safe to run twice."""
 
+import smtplib
+
 from celery import shared_task
 
-# --- Deadline reminders --------------------------------------------------------------------
-# The ledger (inventories.models.Reminder) makes these idempotent: a row is sent at most once,
-# however many sweeps run at the same time. Beat runs ``reminders_sweep`` every five minutes.
+from portal.queue import enqueue
 
-
-@shared_task
-def reminders_sweep():
-    """Plan the reminders that are due now and send every pending ledger row that is due."""
-    from inventories.services.reminders import reminders_sweep as sweep
-
-    return sweep()
-
-
-@shared_task(name="inventories.tasks.reminder_send")
-def reminder_send_task(reminder_id):
-    """Send one ledger row now (the extension notice right after commit); a no-op if done."""
-    from inventories.services.reminders import reminder_send
-
-    return reminder_send(reminder_id=reminder_id)
-
-
-# --- End of deadline reminders ----------------------------------------------------------------
-
-
-# --- Copy of record: the PDF of each submitted version and its receipt ------------------------
+# The copy of record: the PDF of each submitted version and its receipt.
 # The state lives on inventories.models.VersionDocument, so each task is a no-op once its work is
 # done. ``versions_sweep_missing_pdfs`` (beat) queues again what a broken broker held back.
 
@@ -96,4 +76,26 @@ def versions_sweep_missing_pdfs():
     return {"renders": renders, "receipts": receipts}
 
 
-# --- End of copy of record ------------------------------------------------------------------------
+# Return-for-completion notices: the region's contact persons are told why it came back.
+
+
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=60 * 60,
+    retry_jitter=True,
+    max_retries=8,
+)
+def inventory_returned_send(event_id):
+    """E-mail a return message to the region's contact persons (each one once)."""
+    from inventories.services.review import inventory_returned_notify
+
+    return inventory_returned_notify(event_id=event_id)
+
+
+@shared_task
+def inventory_returned_send_unsent():
+    """Beat sweeper: queue again every recent return notice whose e-mails have not all left."""
+    from inventories.services.review import inventory_returned_unsent
+
+    return sum(enqueue(inventory_returned_send, pk) for pk in inventory_returned_unsent())

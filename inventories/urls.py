@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from inventories import views, views_documents
+from inventories import views
+from inventories.views import documents, start
 
 app_name = "inventories"
 
 prefix = "region/<slug:region_slug>/<slug:round_slug>/"
 
 urlpatterns = [
+    path("region/<slug:slug>/", start.region_start, name="start"),
     path(prefix + "del-1/", views.part1, name="part1"),
     path(prefix + "del-2/", views.part2, name="part2"),
     path(prefix + "del-2/ny/", views.intervention_add, name="intervention_add"),
@@ -23,5 +25,5 @@ urlpatterns = [
     path(prefix + "granska/", views.review, name="review"),
     path(prefix + "skicka-in/", views.submit, name="submit"),
     path(prefix + "version/<int:number>/", views.receipt, name="receipt"),
-    path(prefix + "version/<int:number>/pdf/", views_documents.version_pdf, name="version_pdf"),
+    path(prefix + "version/<int:number>/pdf/", documents.version_pdf, name="version_pdf"),
 ]

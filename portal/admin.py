@@ -7,10 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import User
 
-admin.site.site_header = _("Tillväxtverket – behovsinventering")
-admin.site.site_title = _("Behovsinventering")
-admin.site.index_title = _("Handläggarvy")
-
 
 class UserCreationForm(AdminUserCreationForm):
     class Meta:

@@ -1,54 +1,42 @@
 """The "Handläggare" group and the admin permissions Tillväxtverket's staff need.
 
-Migrations call ``sync_staff_group`` whenever an app adds models staff work with, so the group
-always holds the current list. Permissions are named ``app_label.codename``.
+Each app names the permissions staff hold on its own models in its ``AppConfig.staff_permissions``
+(codenames). After every ``migrate`` a ``post_migrate`` handler (connected in ``PortalConfig``)
+creates the group if needed and gives it exactly those permissions, so the group follows the code
+without migrations importing it.
 """
+
+from django.apps import apps as global_apps
 
 from portal.models import STAFF_GROUP_NAME
 
-STAFF_PERMISSIONS = [
-    "portal.view_user",
-    "portal.add_user",
-    "portal.change_user",
-    "regions.view_region",
-    "regions.change_region",
-    "regions.view_contactperson",
-    "regions.add_contactperson",
-    "regions.change_contactperson",
-    "regions.view_invitation",
-    "inventories.view_round",
-    "inventories.add_round",
-    "inventories.change_round",
-    "inventories.view_milestone",
-    "inventories.add_milestone",
-    "inventories.change_milestone",
-    "inventories.delete_milestone",
-    "inventories.view_inventory",
-    "inventories.change_inventory",
-    "inventories.view_currentstate",
-    "inventories.view_budgetline",
-    "inventories.view_intervention",
-    "inventories.view_targetstate",
-    "inventories.view_goal",
-    "inventories.view_inventoryversion",
-    "inventories.view_auditevent",
-]
+
+def staff_permission_names(app_registry=global_apps) -> list[str]:
+    """``app_label.codename`` of every permission the Handläggare group should hold."""
+    names = []
+    for config in app_registry.get_app_configs():
+        for codename in getattr(config, "staff_permissions", ()):
+            names.append(f"{config.label}.{codename}")
+    return names
 
 
-def sync_staff_group(apps, permissions=STAFF_PERMISSIONS):
-    """Create the group if needed and give it ``permissions`` (creating missing permission rows)."""
-    from django.contrib.auth.management import create_permissions
+def sync_staff_group(**kwargs) -> None:
+    """post_migrate: give the group the permissions that exist by now, and only those.
 
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
+    Sent once per app after each migrate; permissions of apps not yet migrated are added when
+    their turn comes, so after the last app the group holds the whole list.
+    """
+    from django.contrib.auth.models import Group, Permission
 
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name=STAFF_GROUP_NAME)
-    wanted = []
-    for name in permissions:
+    using = kwargs.get("using", "default")
+    wanted = set()
+    for name in staff_permission_names():
         app_label, codename = name.split(".")
-        wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    group.permissions.add(*wanted)
+        wanted.add((app_label, codename))
+    permissions = [
+        permission
+        for permission in Permission.objects.using(using).select_related("content_type")
+        if (permission.content_type.app_label, permission.codename) in wanted
+    ]
+    group, _ = Group.objects.using(using).get_or_create(name=STAFF_GROUP_NAME)
+    group.permissions.set(permissions)

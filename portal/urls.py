@@ -6,8 +6,7 @@ from portal import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("handlaggare/", views.staff_home, name="staff_home"),
-    path("handlaggare/", include("inventories.staff_urls")),
+    path("handlaggare/", include("staff.urls")),
     path("tillganglighet/", views.accessibility_statement, name="accessibility"),
     path("personuppgifter/", views.privacy_notice, name="privacy"),
     path("session/forlang/", views.session_extend, name="session_extend"),

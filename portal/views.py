@@ -22,38 +22,11 @@ def home(request):
     """Send staff to the staff area and a contact person to the region's start page."""
     user = request.user
     if user.is_handlaggare:
-        return redirect("staff_home")
+        return redirect("staff:home")
     contact = getattr(user, "contact_person", None)
     if contact is not None and contact.active and contact.region.active:
-        return redirect("regions:start", slug=contact.region.slug)
+        return redirect("inventories:start", slug=contact.region.slug)
     return render(request, "portal/no_region.html", status=403)
-
-
-def staff_required(view):
-    """Only Tillväxtverket staff (the Handläggare group); others get 404, anonymous sign in."""
-    from functools import wraps
-
-    from django.http import Http404
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_handlaggare:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-@staff_required
-def staff_home(request):
-    """The staff area's entry point: the progress board of the newest active round."""
-    from inventories.selectors_staff import round_default
-
-    round_ = round_default()
-    if round_ is None:
-        return render(request, "inventories/staff/no_round.html")
-    return redirect("staff:board", round_slug=round_.slug)
 
 
 def _database_ok(alias="default") -> tuple[bool, str]:

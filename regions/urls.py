@@ -5,7 +5,6 @@ from regions import views
 app_name = "regions"
 
 urlpatterns = [
-    path("region/<slug:slug>/", views.region_start, name="start"),
     path("inbjudan/ny/", views.invitation_request, name="invitation_request"),
     path("inbjudan/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

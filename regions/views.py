@@ -1,71 +1,19 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from inventories.completeness import PART_TITLES, inventory_completeness
-from inventories.selectors import inventories_for_region, rounds_for_region_page
 from regions import services
 from regions.forms import InvitationAcceptForm, InvitationRequestForm
 from regions.models import Invitation
 from regions.selectors import (
     InvitationLinkInvalid,
-    contact_persons_active,
     invitation_get_by_token,
-    region_get_for_user,
 )
-
-
-def _round_overview(round_, inventory):
-    """One active round on the start page: its inventory (or none yet) and each part's state."""
-    completeness = inventory_completeness(inventory) if inventory is not None else None
-    parts = []
-    for part, title in PART_TITLES.items():
-        parts.append(
-            {
-                "title": title,
-                "url_name": f"inventories:part{part}",
-                "missing": len(completeness.for_part(part)) if completeness else None,
-            }
-        )
-    return {
-        "round": round_,
-        "inventory": inventory,
-        "parts": parts,
-        "missing": len(completeness.items) if completeness else None,
-        "versions": list(inventory.versions.all()) if inventory is not None else [],
-    }
-
-
-@login_required
-def region_start(request, slug):
-    """The region's start page: every active round with its deadline, status, the parts'
-    completeness, the timeline, submitted versions, and who speaks for the region.
-
-    Runs a fixed number of queries whatever the number of interventions and goals.
-    """
-    region = region_get_for_user(user=request.user, slug=slug)
-    by_round = inventories_for_region(region=region)
-    rounds = [
-        _round_overview(round_, by_round.get(round_.pk)) for round_ in rounds_for_region_page()
-    ]
-    return render(
-        request,
-        "regions/start.html",
-        {
-            "region": region,
-            "rounds": rounds,
-            "contact_persons": contact_persons_active(region=region),
-            "now": timezone.now(),
-        },
-    )
-
 
 # Invitations: a new contact person follows the link in the e-mail and chooses a password.
 

@@ -41,12 +41,6 @@ def remove_round(apps, schema_editor):
     apps.get_model("inventories", "Round").objects.filter(slug="2019").delete()
 
 
-def staff_group(apps, schema_editor):
-    from portal.staff_group import sync_staff_group
-
-    sync_staff_group(apps)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("inventories", "0002_initial"),
@@ -57,5 +51,6 @@ class Migration(migrations.Migration):
     ]
     operations = [
         migrations.RunPython(create_round, remove_round),
-        migrations.RunPython(staff_group, migrations.RunPython.noop),
+        # The Handläggare group's permissions are kept in sync after every migrate by
+        # portal.staff_group (a post_migrate handler), not here.
     ]

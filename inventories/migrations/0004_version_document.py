@@ -5,14 +5,6 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
-def staff_group(apps, schema_editor):
-    # Staff see the PDF copies in the admin (view only). The permission is named here rather
-    # than added to STAFF_PERMISSIONS: migration 0003 syncs that list before this model exists.
-    from portal.staff_group import sync_staff_group
-
-    sync_staff_group(apps, permissions=["inventories.view_versiondocument"])
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -48,5 +40,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('status', 'ready'), _negated=True), models.Q(models.Q(('sha256', ''), _negated=True), models.Q(('file', ''), _negated=True), ('size__isnull', False)), _connector='OR'), name='document_ready_has_file_and_hash')],
             },
         ),
-        migrations.RunPython(staff_group, migrations.RunPython.noop),
+        # The Handläggare group's permissions are kept in sync after every migrate by
+        # portal.staff_group (a post_migrate handler), not here.
     ]

@@ -6,14 +6,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def staff_group(apps, schema_editor):
-    # Staff see the reminder ledger in the admin (view only). Named here rather than in
-    # STAFF_PERMISSIONS: migration 0003 syncs that list before this model exists.
-    from portal.staff_group import sync_staff_group
-
-    sync_staff_group(apps, permissions=["inventories.view_reminder"])
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -56,5 +48,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('round', 'scope', 'step', 'recipient'), name='one_reminder_per_step_and_recipient')],
             },
         ),
-        migrations.RunPython(staff_group, migrations.RunPython.noop),
+        # The Handläggare group's permissions are kept in sync after every migrate by
+        # portal.staff_group (a post_migrate handler), not here.
     ]

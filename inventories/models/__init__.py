@@ -10,7 +10,6 @@ from .inventory import (
     Inventory,
     TargetState,
 )
-from .reminders import Reminder
 from .rounds import Milestone, Round
 from .versions import ImmutableVersionError, InventoryVersion
 
@@ -26,7 +25,6 @@ __all__ = [
     "Inventory",
     "InventoryVersion",
     "Milestone",
-    "Reminder",
     "Round",
     "TargetState",
     "VersionDocument",

@@ -14,21 +14,11 @@ from .parts import (
     intervention_update,
     target_state_save,
 )
-from .reminders import deadline_extend
-from .review import (
-    inventory_accept,
-    inventory_return_for_completion,
-    region_contact_deactivate,
-    region_contact_invite,
-    region_contact_register,
-    region_contact_replace,
-    region_deadline_extend,
-)
+from .review import inventory_accept, inventory_return_for_completion
 
 __all__ = [
     "audit_record",
     "current_state_save",
-    "deadline_extend",
     "goal_create",
     "goal_delete",
     "goal_move",
@@ -41,10 +31,5 @@ __all__ = [
     "inventory_open",
     "inventory_return_for_completion",
     "inventory_submit",
-    "region_contact_deactivate",
-    "region_contact_invite",
-    "region_contact_register",
-    "region_contact_replace",
-    "region_deadline_extend",
     "target_state_save",
 ]

@@ -1,15 +1,15 @@
-"""What Tillväxtverket's staff (handläggare) do with an inventory: accept it, return it for
-completion, and change the region's contact persons.
+"""What Tillväxtverket's staff (handläggare) decide about an inventory: accept it, or return it
+for completion.
 
 Every function is one domain action: keyword-only, atomic, guarded, audited. The e-mail telling a
-region its inventory came back is sent by a task after commit (``inventories.tasks_review``).
+region its inventory came back is sent by a task after commit (``inventories.tasks``).
 """
 
 import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -20,18 +20,13 @@ from inventories.errors import InventoryLocked
 from inventories.models import AuditEvent, Inventory
 from inventories.services.audit import audit_record
 from portal.emails import Email, send_email
+from portal.permissions import ensure_staff
 from portal.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
 #: Longest message staff may write when returning an inventory.
 RETURN_MESSAGE_MAX = 5_000
-
-
-def ensure_staff(actor) -> None:
-    """Only members of the Handläggare group review inventories."""
-    if actor is None or not getattr(actor, "is_handlaggare", False):
-        raise PermissionDenied(_("Endast handläggare kan göra detta."))
 
 
 def _lock_submitted(inventory, *, action_label) -> Inventory:
@@ -104,7 +99,7 @@ def inventory_return_for_completion(*, inventory, actor, message) -> Inventory:
         message=message,
         data={"version": number, "notified": [], "notice_complete": False},
     )
-    from inventories.tasks_review import inventory_returned_send
+    from inventories.tasks import inventory_returned_send
 
     enqueue_on_commit(inventory_returned_send, event.pk)
     locked.refresh_from_db()
@@ -127,7 +122,7 @@ def inventory_returned_email(*, event, user) -> Email:
             "message": event.message,
             "deadline": inventory.effective_deadline,
             "deadline_passed": inventory.deadline_passed,
-            "link": settings.SITE_URL + reverse("regions:start", kwargs={"slug": region.slug}),
+            "link": settings.SITE_URL + reverse("inventories:start", kwargs={"slug": region.slug}),
         },
     )
 
@@ -187,128 +182,3 @@ def inventory_returned_unsent(*, within_days=14):
         action=AuditEvent.Action.RETURNED, inventory__isnull=False, created_at__gte=since
     ).only("pk", "data")
     return [event.pk for event in events if not event.data.get("notice_complete")]
-
-
-# Contact persons -------------------------------------------------------------------------------
-# The regions app owns contact persons and invitations (``regions.services``); these wrappers are
-# the staff actions on them, each with its entry in the audit history.
-
-
-def _contact_audit(*, actor, region, message, data):
-    audit_record(
-        action=AuditEvent.Action.CONTACT_CHANGED,
-        actor=actor,
-        region=region,
-        message=message,
-        data=data,
-    )
-
-
-@transaction.atomic
-def region_contact_register(*, region, full_name, email, role, actor):
-    """Register a contact person for ``region``; the invitation e-mail goes out after commit."""
-    from regions.services import contact_person_register
-
-    ensure_staff(actor)
-    contact_person = contact_person_register(
-        full_name=full_name, email=email, region=region, role=role, invited_by=actor
-    )
-    _contact_audit(
-        actor=actor,
-        region=region,
-        message=_("%(name)s registrerad som %(role)s och inbjuden")
-        % {
-            "name": contact_person.user.full_name,
-            "role": contact_person.get_role_display().lower(),
-        },
-        data={"change": "registered", "contact_person": contact_person.pk},
-    )
-    return contact_person
-
-
-@transaction.atomic
-def region_contact_deactivate(*, contact_person, actor):
-    """The contact person no longer speaks for the region; the region's inventory stays."""
-    from regions.services import contact_person_deactivate
-
-    ensure_staff(actor)
-    contact_person = contact_person_deactivate(contact_person=contact_person)
-    _contact_audit(
-        actor=actor,
-        region=contact_person.region,
-        message=_("%(name)s inaktiverad") % {"name": contact_person.user.full_name},
-        data={"change": "deactivated", "contact_person": contact_person.pk},
-    )
-    return contact_person
-
-
-@transaction.atomic
-def region_contact_replace(*, contact_person, full_name, email, role, actor):
-    """Register a new contact person and deactivate ``contact_person`` in one step.
-
-    The new person gets an invitation; the region's inventory (and draft) stays with the region.
-    """
-    from regions.services import contact_person_deactivate, contact_person_register
-
-    ensure_staff(actor)
-    old = contact_person
-    if not old.active:
-        raise ValidationError(
-            _("%(name)s är redan inaktiverad. Registrera en ny kontaktperson i stället.")
-            % {"name": old.user.full_name},
-            code="already_inactive",
-        )
-    new = contact_person_register(
-        full_name=full_name, email=email, region=old.region, role=role, invited_by=actor
-    )
-    contact_person_deactivate(contact_person=old)
-    _contact_audit(
-        actor=actor,
-        region=old.region,
-        message=_("%(old)s ersatt av %(new)s")
-        % {"old": old.user.full_name, "new": new.user.full_name},
-        data={"change": "replaced", "contact_person": new.pk, "replaced": old.pk},
-    )
-    return new
-
-
-@transaction.atomic
-def region_contact_invite(*, contact_person, actor):
-    """Send the contact person a new invitation link (older unused links stop working)."""
-    from regions.services import invitation_create
-
-    ensure_staff(actor)
-    invitation = invitation_create(contact_person=contact_person, created_by=actor)
-    _contact_audit(
-        actor=actor,
-        region=contact_person.region,
-        message=_("Ny inbjudan till %(name)s") % {"name": contact_person.user.full_name},
-        data={"change": "invited", "contact_person": contact_person.pk},
-    )
-    return invitation
-
-
-@transaction.atomic
-def region_deadline_extend(*, round, region, new_deadline, reason, actor) -> Inventory:
-    """Extend one region's deadline in ``round``, also for a region that never opened the form.
-
-    A region without an inventory gets an empty one (recorded as opened by the handläggare) so
-    the extension has somewhere to live; then ``deadline_extend`` sets and announces it.
-    """
-    from inventories.models import CurrentState, TargetState
-    from inventories.services.reminders import deadline_extend
-
-    ensure_staff(actor)
-    inventory, created = Inventory.objects.get_or_create(round=round, region=region)
-    if created:
-        CurrentState.objects.create(inventory=inventory)
-        TargetState.objects.create(inventory=inventory)
-        audit_record(
-            action=AuditEvent.Action.OPENED,
-            actor=actor,
-            inventory=inventory,
-            message=_("Skapad av handläggare för att förlänga sista dag"),
-        )
-    return deadline_extend(
-        inventory=inventory, new_deadline=new_deadline, reason=reason, actor=actor
-    )

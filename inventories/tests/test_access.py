@@ -71,12 +71,12 @@ def url_for(name, inventory):
 
 def all_urls(inventory):
     urls = {name: url_for(name, inventory) for name in PAGES}
-    urls["regions:start"] = reverse("regions:start", args=[inventory.region.slug])
+    urls["inventories:start"] = reverse("inventories:start", args=[inventory.region.slug])
     return urls
 
 
 def expected_get(name):
-    return 200 if name == "regions:start" else PAGES[name]
+    return 200 if name == "inventories:start" else PAGES[name]
 
 
 def state_of(inventory):
@@ -122,7 +122,7 @@ def changing_posts(inventory):
 # --- GET: every URL × every kind of visitor ---------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [*PAGES, "regions:start"])
+@pytest.mark.parametrize("name", [*PAGES, "inventories:start"])
 def test_own_contact_person_may_open_every_page(client, contact, inventory, name):
     client.force_login(contact)
     response = client.get(all_urls(inventory)[name])
@@ -131,13 +131,13 @@ def test_own_contact_person_may_open_every_page(client, contact, inventory, name
         assert "Skrivskyddad" not in response.content.decode()
 
 
-@pytest.mark.parametrize("name", [*PAGES, "regions:start"])
+@pytest.mark.parametrize("name", [*PAGES, "inventories:start"])
 def test_other_regions_contact_person_gets_404(client, other_contact, inventory, name):
     client.force_login(other_contact)
     assert client.get(all_urls(inventory)[name]).status_code == 404
 
 
-@pytest.mark.parametrize("name", [*PAGES, "regions:start"])
+@pytest.mark.parametrize("name", [*PAGES, "inventories:start"])
 def test_anonymous_is_sent_to_sign_in(client, inventory, name):
     url = all_urls(inventory)[name]
     response = client.get(url)
@@ -146,12 +146,12 @@ def test_anonymous_is_sent_to_sign_in(client, inventory, name):
     assert "next=" in response.url
 
 
-@pytest.mark.parametrize("name", [*PAGES, "regions:start"])
+@pytest.mark.parametrize("name", [*PAGES, "inventories:start"])
 def test_staff_may_read_every_page_but_not_change_it(client, staff_user, inventory, name):
     client.force_login(staff_user)
     response = client.get(all_urls(inventory)[name])
     assert response.status_code == expected_get(name)
-    if response.status_code == 200 and name != "regions:start":
+    if response.status_code == 200 and name != "inventories:start":
         html = response.content.decode()
         assert "Du ser behovsinventeringen som handläggare" in html or name == "receipt"
         assert "Spara" not in html

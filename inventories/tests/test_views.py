@@ -162,7 +162,7 @@ def test_full_journey_from_empty_to_receipt(signed_in, region, contact):
     assert "15 november 2019 kl. 10:00" in receipt
     assert contact.full_name in receipt
 
-    start = html_of(client.get(reverse("regions:start", args=[region.slug])))
+    start = html_of(client.get(reverse("inventories:start", args=[region.slug])))
     assert inventory_url("receipt", region, number=1) in start
     assert "Inskickad" in start
 
@@ -171,7 +171,7 @@ def test_full_journey_from_empty_to_receipt(signed_in, region, contact):
 
 
 def test_start_page_before_anything_is_filled_in(signed_in, region, contact):
-    html = html_of(signed_in.get(reverse("regions:start", args=[region.slug])))
+    html = html_of(signed_in.get(reverse("inventories:start", args=[region.slug])))
     assert "Behovsinventering hösten 2019" in html
     assert "Hållbar regional utveckling" in html
     assert "20 januari 2020 kl. 23:59" in html
@@ -193,7 +193,7 @@ def test_start_page_shows_parts_extension_return_message_and_versions(
         deadline_override=datetime.datetime(2020, 1, 31, 23, 59, 59, tzinfo=STOCKHOLM)
     )
     Intervention.objects.filter(inventory=inventory).update(actors="")
-    html = html_of(signed_in.get(reverse("regions:start", args=[region.slug])))
+    html = html_of(signed_in.get(reverse("inventories:start", args=[region.slug])))
     assert "Förlängd sista dag för regionen" in html
     assert "31 januari 2020 kl. 23:59" in html
     assert "77 dagar kvar" in html
@@ -207,7 +207,7 @@ def test_start_page_shows_parts_extension_return_message_and_versions(
 def test_start_page_after_the_deadline(signed_in, region, contact):
     with time_machine.travel(datetime.datetime(2020, 1, 21, 0, 0, tzinfo=STOCKHOLM), tick=False):
         signed_in.force_login(contact)  # the session from November has expired
-        html = html_of(signed_in.get(reverse("regions:start", args=[region.slug])))
+        html = html_of(signed_in.get(reverse("inventories:start", args=[region.slug])))
     assert "Sista dag har passerat" in html
 
 
@@ -750,7 +750,7 @@ def test_pages_run_the_same_number_of_queries_with_2_and_40_items(
     item = inventory.interventions.order_by("position").first()
     goal = inventory.goals.order_by("position").first()
     urls = {
-        "start": reverse("regions:start", args=[region.slug]),
+        "start": reverse("inventories:start", args=[region.slug]),
         "part1": inventory_url("part1", region),
         "part1-review": inventory_url("part1", region) + "?granska=1",
         "part2": inventory_url("part2", region),

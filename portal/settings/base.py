@@ -19,7 +19,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.admin_site.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "portal",
     "regions",
     "inventories",
+    "reminders",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -215,13 +217,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=10),
     },
     # Deadline reminders: plan and send what is due (on the clock, so 08:00 steps leave at 08:00).
-    "inventories-reminders-sweep": {
-        "task": "inventories.tasks.reminders_sweep",
+    "reminders-sweep": {
+        "task": "reminders.tasks.reminders_sweep",
         "schedule": crontab(minute="*/5"),
     },
     # Return-for-completion e-mails that a broken broker or SMTP server held back.
     "inventories-resend-return-notices": {
-        "task": "inventories.tasks_review.inventory_returned_send_unsent",
+        "task": "inventories.tasks.inventory_returned_send_unsent",
         "schedule": timedelta(minutes=10),
     },
     # PDF copies of record and receipts that a broken broker or a failing render held back.

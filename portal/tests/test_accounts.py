@@ -22,14 +22,14 @@ def sign_in(client, email, password=PASSWORD, **extra):
 
 def test_contact_person_signs_in_and_lands_on_own_region(client, contact):
     response = sign_in(client, contact.email.upper())
-    assert response.redirect_chain[-1][0] == reverse("regions:start", args=["region-skane"])
+    assert response.redirect_chain[-1][0] == reverse("inventories:start", args=["region-skane"])
     assert "<h1>Region Skåne</h1>" in response.content.decode()
 
 
 def test_staff_sign_in_and_land_in_the_staff_area(client, staff_user):
     response = sign_in(client, staff_user.email)
     urls = [url for url, _status in response.redirect_chain]
-    assert urls[:2] == [reverse("home"), reverse("staff_home")]
+    assert urls[:2] == [reverse("home"), reverse("staff:home")]
     assert response.status_code == 200
     assert "Handläggarvy" in response.content.decode()
 
@@ -51,7 +51,7 @@ def test_sign_out_is_a_post_and_ends_the_session(client, contact):
     response = client.post(reverse("logout"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("login")
     assert "_auth_user_id" not in client.session
-    assert client.get(reverse("regions:start", args=["region-skane"])).status_code == 302
+    assert client.get(reverse("inventories:start", args=["region-skane"])).status_code == 302
 
 
 def test_password_reset_by_e_mail(client, contact):
@@ -84,7 +84,7 @@ def test_password_reset_by_e_mail(client, contact):
     assert sign_in(client, contact.email, PASSWORD).status_code == 200
     assert "_auth_user_id" not in client.session
     response = sign_in(client, contact.email, NEW_PASSWORD)
-    assert response.redirect_chain[-1][0] == reverse("regions:start", args=["region-skane"])
+    assert response.redirect_chain[-1][0] == reverse("inventories:start", args=["region-skane"])
 
     # The link worked once.
     client.post(reverse("logout"))

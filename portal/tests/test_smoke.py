@@ -14,5 +14,5 @@ def test_sign_in_page_is_swedish(client):
 def test_contact_person_lands_on_own_region(client, contact):
     client.force_login(contact)
     response = client.get(reverse("home"), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("regions:start", args=["region-skane"])
+    assert response.redirect_chain[-1][0] == reverse("inventories:start", args=["region-skane"])
     assert "Region Skåne" in response.content.decode()

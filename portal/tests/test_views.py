@@ -9,13 +9,13 @@ pytestmark = pytest.mark.django_db
 def test_contact_person_is_sent_to_own_region(client, contact):
     client.force_login(contact)
     response = client.get(reverse("home"))
-    assert response.url == reverse("regions:start", args=["region-skane"])
+    assert response.url == reverse("inventories:start", args=["region-skane"])
 
 
 def test_staff_are_sent_to_the_staff_area_and_reach_the_admin(client, staff_user):
     client.force_login(staff_user)
-    assert client.get(reverse("home")).url == reverse("staff_home")
-    assert client.get(reverse("staff_home"), follow=True).status_code == 200
+    assert client.get(reverse("home")).url == reverse("staff:home")
+    assert client.get(reverse("staff:home"), follow=True).status_code == 200
     response = client.get(reverse("admin:index"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -24,7 +24,7 @@ def test_staff_are_sent_to_the_staff_area_and_reach_the_admin(client, staff_user
 
 
 def test_anonymous_visitors_are_asked_to_sign_in(client):
-    for name in ("home", "staff_home"):
+    for name in ("home", "staff:home"):
         response = client.get(reverse(name))
         assert response.status_code == 302
         assert response.url.startswith(reverse("login") + "?next=")
@@ -41,7 +41,7 @@ def test_only_staff_reach_the_admin_and_the_staff_area(client, who, request):
     assert response.status_code == 302
     assert response.url.startswith("/admin/login/")
 
-    response = client.get(reverse("staff_home"))
+    response = client.get(reverse("staff:home"))
     assert response.status_code == 404
     assert "<h1>Sidan finns inte</h1>" in response.content.decode()
 

@@ -1,0 +1,54 @@
+"""The region's start page: every active round with its deadline, status and parts."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from inventories.completeness import PART_TITLES, inventory_completeness
+from inventories.selectors import inventories_for_region, rounds_for_region_page
+from regions.selectors import contact_persons_active, region_get_for_user
+
+
+def _round_overview(round_, inventory):
+    """One active round on the start page: its inventory (or none yet) and each part's state."""
+    completeness = inventory_completeness(inventory) if inventory is not None else None
+    parts = []
+    for part, title in PART_TITLES.items():
+        parts.append(
+            {
+                "title": title,
+                "url_name": f"inventories:part{part}",
+                "missing": len(completeness.for_part(part)) if completeness else None,
+            }
+        )
+    return {
+        "round": round_,
+        "inventory": inventory,
+        "parts": parts,
+        "missing": len(completeness.items) if completeness else None,
+        "versions": list(inventory.versions.all()) if inventory is not None else [],
+    }
+
+
+@login_required
+def region_start(request, slug):
+    """The region's start page: every active round with its deadline, status, the parts'
+    completeness, the timeline, submitted versions, and who speaks for the region.
+
+    Runs a fixed number of queries whatever the number of interventions and goals.
+    """
+    region = region_get_for_user(user=request.user, slug=slug)
+    by_round = inventories_for_region(region=region)
+    rounds = [
+        _round_overview(round_, by_round.get(round_.pk)) for round_ in rounds_for_region_page()
+    ]
+    return render(
+        request,
+        "inventories/start.html",
+        {
+            "region": region,
+            "rounds": rounds,
+            "contact_persons": contact_persons_active(region=region),
+            "now": timezone.now(),
+        },
+    )

@@ -1,0 +1,30 @@
+"""Who may do what: the one check for staff actions, for views and services alike."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+
+def ensure_staff(actor) -> None:
+    """Only members of the Handläggare group review inventories."""
+    if actor is None or not getattr(actor, "is_handlaggare", False):
+        raise PermissionDenied(_("Endast handläggare kan göra detta."))
+
+
+def staff_required(view):
+    """View decorator: only signed-in members of the Handläggare group; others get 404.
+
+    Anonymous users are sent to sign in. A 404 rather than a 403 does not reveal the staff area.
+    """
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_handlaggare:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,69 @@
+"""Deadline reminders: plan the ledger rows that are due, send each one once, extend a deadline.
+
+The sweep (``reminders.tasks.reminders_sweep``, every five minutes from beat) does two things:
+
+1. ``reminders_plan_due`` decides who is due what *now* and records it in the ledger
+   (``Reminder``) in one transaction under the unique constraint (round, scope, step, recipient):
+   a pending row for the region's current step, and a skipped row for every earlier step that
+   never went out (catch-up sends only the most recent one). It reads everything it needs in a
+   fixed number of queries, however many inventories there are.
+2. ``reminders_send_due`` claims pending rows with ``select_for_update(skip_locked=True)``, one
+   row per transaction, checks the row still applies, sends it and records the outcome. Ten
+   sweeps at once each get different rows, so each reminder leaves once. An SMTP failure is
+   retried with exponential backoff; after ``MAX_ATTEMPTS`` the row is failed and staff see it in
+   the admin.
+
+``deadline_extend`` grants a region a new deadline: it records the extension, puts the notice to
+the region in the ledger (keyed by the new deadline, so it goes once) and makes the remaining
+reminders follow the new deadline.
+
+The package, by concept:
+
+- ``decision``: read what the decision needs in bulk, and decide who is due what (no database).
+- ``ledger``: the ledger rows' keys and Message-IDs, and inserting them once.
+- ``planning``: ``reminders_plan_due``.
+- ``content``: check that a row still applies and build its e-mail.
+- ``sending``: claim, deliver, retry (``reminders_send_due``, ``reminder_send``,
+  ``reminders_sweep``, ``reminders_retry_failed``).
+- ``preview``: the dry run (``reminders_preview``).
+- ``extension``: ``deadline_extend``.
+"""
+
+from .content import TEMPLATES, regions_without_contact, round_open_regions
+from .decision import CLOSED_STATUSES, LOOKBACK, REGION_KINDS, Due
+from .extension import deadline_extend
+from .ledger import reminder_message_id
+from .planning import PlanResult, reminders_plan_due
+from .preview import PreviewLine, reminders_preview
+from .sending import (
+    MAX_ATTEMPTS,
+    RETRY_BASE,
+    reminder_deliver,
+    reminder_send,
+    reminders_retry_failed,
+    reminders_send_due,
+    reminders_sweep,
+)
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "LOOKBACK",
+    "MAX_ATTEMPTS",
+    "REGION_KINDS",
+    "RETRY_BASE",
+    "TEMPLATES",
+    "Due",
+    "PlanResult",
+    "PreviewLine",
+    "deadline_extend",
+    "regions_without_contact",
+    "reminder_deliver",
+    "reminder_message_id",
+    "reminder_send",
+    "reminders_plan_due",
+    "reminders_preview",
+    "reminders_retry_failed",
+    "reminders_send_due",
+    "reminders_sweep",
+    "round_open_regions",
+]

@@ -1,0 +1,22 @@
+"""Celery tasks of the reminders: thin, take ids, safe to run twice."""
+
+from celery import shared_task
+
+# The ledger (reminders.models.Reminder) makes these idempotent: a row is sent at most once,
+# however many sweeps run at the same time. Beat runs ``reminders_sweep`` every five minutes.
+
+
+@shared_task
+def reminders_sweep():
+    """Plan the reminders that are due now and send every pending ledger row that is due."""
+    from reminders.services import reminders_sweep as sweep
+
+    return sweep()
+
+
+@shared_task(name="reminders.tasks.reminder_send")
+def reminder_send_task(reminder_id):
+    """Send one ledger row now (the extension notice right after commit); a no-op if done."""
+    from reminders.services import reminder_send
+
+    return reminder_send(reminder_id=reminder_id)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class StaffConfig(AppConfig):
+    """The handläggare's back office at /handlaggare/. No models of its own."""
+
+    name = "staff"
+    verbose_name = _("Handläggare")

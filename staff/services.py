@@ -1,0 +1,154 @@
+"""The staff's actions on a region: its contact persons and its deadline, each audited.
+
+The regions app owns contact persons and invitations (``regions.services``) and the reminders app
+owns deadline extensions; these are the staff actions on them, each with its entry in the audit
+history. The staff area's views and the contact-person admin both call these functions.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from inventories.models import AuditEvent, Inventory
+from inventories.services.audit import audit_record
+from portal.permissions import ensure_staff
+
+# Contact persons -------------------------------------------------------------------------------
+# The regions app owns contact persons and invitations (``regions.services``); these wrappers are
+# the staff actions on them, each with its entry in the audit history.
+
+
+def _contact_audit(*, actor, region, message, data):
+    audit_record(
+        action=AuditEvent.Action.CONTACT_CHANGED,
+        actor=actor,
+        region=region,
+        message=message,
+        data=data,
+    )
+
+
+@transaction.atomic
+def region_contact_register(*, region, full_name, email, role, actor):
+    """Register a contact person for ``region``; the invitation e-mail goes out after commit."""
+    from regions.services import contact_person_register
+
+    ensure_staff(actor)
+    contact_person = contact_person_register(
+        full_name=full_name, email=email, region=region, role=role, invited_by=actor
+    )
+    _contact_audit(
+        actor=actor,
+        region=region,
+        message=_("%(name)s registrerad som %(role)s och inbjuden")
+        % {
+            "name": contact_person.user.full_name,
+            "role": contact_person.get_role_display().lower(),
+        },
+        data={"change": "registered", "contact_person": contact_person.pk},
+    )
+    return contact_person
+
+
+@transaction.atomic
+def region_contact_deactivate(*, contact_person, actor):
+    """The contact person no longer speaks for the region; the region's inventory stays."""
+    from regions.services import contact_person_deactivate
+
+    ensure_staff(actor)
+    contact_person = contact_person_deactivate(contact_person=contact_person)
+    _contact_audit(
+        actor=actor,
+        region=contact_person.region,
+        message=_("%(name)s inaktiverad") % {"name": contact_person.user.full_name},
+        data={"change": "deactivated", "contact_person": contact_person.pk},
+    )
+    return contact_person
+
+
+@transaction.atomic
+def region_contact_reactivate(*, contact_person, actor):
+    """The contact person speaks for the region again (send a new invitation if needed)."""
+    from regions.services import contact_person_reactivate
+
+    ensure_staff(actor)
+    contact_person = contact_person_reactivate(contact_person=contact_person)
+    _contact_audit(
+        actor=actor,
+        region=contact_person.region,
+        message=_("%(name)s återaktiverad") % {"name": contact_person.user.full_name},
+        data={"change": "reactivated", "contact_person": contact_person.pk},
+    )
+    return contact_person
+
+
+@transaction.atomic
+def region_contact_replace(*, contact_person, full_name, email, role, actor):
+    """Register a new contact person and deactivate ``contact_person`` in one step.
+
+    The new person gets an invitation; the region's inventory (and draft) stays with the region.
+    """
+    from regions.services import contact_person_deactivate, contact_person_register
+
+    ensure_staff(actor)
+    old = contact_person
+    if not old.active:
+        raise ValidationError(
+            _("%(name)s är redan inaktiverad. Registrera en ny kontaktperson i stället.")
+            % {"name": old.user.full_name},
+            code="already_inactive",
+        )
+    new = contact_person_register(
+        full_name=full_name, email=email, region=old.region, role=role, invited_by=actor
+    )
+    contact_person_deactivate(contact_person=old)
+    _contact_audit(
+        actor=actor,
+        region=old.region,
+        message=_("%(old)s ersatt av %(new)s")
+        % {"old": old.user.full_name, "new": new.user.full_name},
+        data={"change": "replaced", "contact_person": new.pk, "replaced": old.pk},
+    )
+    return new
+
+
+@transaction.atomic
+def region_contact_invite(*, contact_person, actor):
+    """Send the contact person a new invitation link (older unused links stop working)."""
+    from regions.services import invitation_create
+
+    ensure_staff(actor)
+    invitation = invitation_create(contact_person=contact_person, created_by=actor)
+    _contact_audit(
+        actor=actor,
+        region=contact_person.region,
+        message=_("Ny inbjudan till %(name)s") % {"name": contact_person.user.full_name},
+        data={"change": "invited", "contact_person": contact_person.pk},
+    )
+    return invitation
+
+
+@transaction.atomic
+def region_deadline_extend(*, round, region, new_deadline, reason, actor) -> Inventory:
+    """Extend one region's deadline in ``round``, also for a region that never opened the form.
+
+    A region without an inventory gets an empty one (recorded as opened by the handläggare) so
+    the extension has somewhere to live; then ``deadline_extend`` sets and announces it.
+    """
+    from inventories.models import CurrentState, TargetState
+    from reminders.services import deadline_extend
+
+    ensure_staff(actor)
+    inventory, created = Inventory.objects.get_or_create(round=round, region=region)
+    if created:
+        CurrentState.objects.create(inventory=inventory)
+        TargetState.objects.create(inventory=inventory)
+        audit_record(
+            action=AuditEvent.Action.OPENED,
+            actor=actor,
+            inventory=inventory,
+            message=_("Skapad av handläggare för att förlänga sista dag"),
+        )
+    return deadline_extend(
+        inventory=inventory, new_deadline=new_deadline, reason=reason, actor=actor
+    )

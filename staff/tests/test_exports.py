@@ -1,0 +1,233 @@
+"""Exports of a round: the workbook read back with openpyxl, the CSV, and the ZIP of PDFs."""
+
+import csv
+import hashlib
+import io
+import zipfile
+
+import pytest
+import time_machine
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from inventories.models import VersionDocument
+from inventories.services import (
+    current_state_save,
+    inventory_return_for_completion,
+    inventory_submit,
+)
+from inventories.tests.factories import open_inventory, round_2019
+from regions.models import Region
+from regions.tests.factories import ContactPersonFactory
+from staff.exports import main_headers
+from staff.tests.review_helpers import (
+    IN_ROUND,
+    RESUBMIT_DAY,
+    REVIEW_DAY,
+    store_pdf,
+    submitted_inventory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def exported_round(region, contact, other_region, other_contact, staff_user):
+    """Skåne: v1, returned, v2 with a smaller budget. Stockholm: v1 with 3 interventions.
+    Uppsala: a draft only (its live text must not leak into the export)."""
+    skane, _v1 = submitted_inventory(region=region, user=contact)
+    with time_machine.travel(REVIEW_DAY, tick=False):
+        inventory_return_for_completion(inventory=skane, actor=staff_user, message="Budget.")
+    with time_machine.travel(RESUBMIT_DAY, tick=False):
+        state = skane.current_state
+        state.refresh_from_db()
+        current_state_save(
+            inventory=skane,
+            user=contact,
+            data={name: getattr(state, name) for name in state.TEXT_FIELDS},
+            budget_lines=[{"description": "Processledning", "amount": 80_000}],
+            revision=state.revision,
+        )
+        skane_v2 = inventory_submit(inventory=skane, user=contact)
+    _stockholm, stockholm_v1 = submitted_inventory(
+        region=other_region, user=other_contact, interventions=3, goals=1
+    )
+    uppsala = Region.objects.get(code="03")
+    with time_machine.travel(IN_ROUND, tick=False):
+        draft = open_inventory(
+            round=round_2019(), region=uppsala, user=ContactPersonFactory(region=uppsala).user
+        )
+    draft.current_state.context = "UTKAST SOM INTE ÄR INSKICKAT"
+    draft.current_state.save()
+    return {"skane_v2": skane_v2, "stockholm_v1": stockholm_v1}
+
+
+def _xlsx(client, staff_user):
+    client.force_login(staff_user)
+    response = client.get(reverse("staff:export_xlsx", kwargs={"round_slug": "2019"}))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith(
+        'attachment; filename="behovsinventering-2019-'
+    )
+    return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def test_xlsx_has_one_row_per_region_with_the_latest_versions_totals(
+    client, staff_user, exported_round
+):
+    workbook = _xlsx(client, staff_user)
+    assert workbook.sheetnames == ["Regioner", "Insatser", "Mål", "Effekter", "Budget"]
+    main = workbook["Regioner"]
+    note = main["A1"].value
+    assert "senast inskickade version" in note
+    rows = list(main.iter_rows(min_row=2, values_only=True))
+    header, data = list(rows[0]), rows[1:]
+    assert header == main_headers()
+    assert len(data) == 21
+    by_code = {row[0]: dict(zip(header, row, strict=True)) for row in data}
+    assert len(by_code) == 21
+    skane = by_code["12"]
+    assert skane["Status"] == "Inskickad" and skane["Version"] == 2
+    assert skane["Budget totalt (kr)"] == 80_000 and skane["Antal budgetrader"] == 1
+    assert skane["Antal insatser"] == 2
+    assert skane["Insatsernas totala kostnad (kr)"] == 250_000 + 500_000
+    assert skane["Antal mål"] == 2
+    assert skane["I tid"] == "Ja"
+    assert skane["SHA-256 (inskickad version)"] == exported_round["skane_v2"].sha256
+    stockholm = by_code["01"]
+    assert stockholm["Antal insatser"] == 3
+    assert stockholm["Insatsernas totala kostnad (kr)"] == 250_000 + 500_000 + 750_000
+    assert stockholm["Antal mål"] == 1 and stockholm["Budget totalt (kr)"] == 100_000
+    uppsala = by_code["03"]
+    assert uppsala["Status"] == "Utkast" and uppsala["Version"] is None
+    assert uppsala["Regionens förutsättningar"] is None
+    assert by_code["09"]["Status"] == "Ej påbörjad"
+
+    interventions = list(workbook["Insatser"].iter_rows(min_row=2, values_only=True))
+    assert sorted((row[0], row[3]) for row in interventions) == [
+        ("01", 1),
+        ("01", 2),
+        ("01", 3),
+        ("12", 1),
+        ("12", 2),
+    ]
+    assert sum(row[-1] for row in interventions) == 750_000 + 1_500_000
+    assert len(list(workbook["Mål"].iter_rows(min_row=2))) == 3
+    assert len(list(workbook["Effekter"].iter_rows(min_row=2))) == 2
+    budget = list(workbook["Budget"].iter_rows(min_row=2, values_only=True))
+    assert sorted((row[0], row[5]) for row in budget) == [
+        ("01", 40_000),
+        ("01", 60_000),
+        ("12", 80_000),
+    ]
+    assert "UTKAST SOM INTE ÄR INSKICKAT" not in str(list(main.values))
+
+
+def test_export_shows_the_submitted_text_not_the_live_row(client, staff_user, region, contact):
+    inventory, _v = submitted_inventory(region=region, user=contact)
+    # Change the live row after submission: the export must still show the submitted text.
+    inventory.current_state.context = "live text"
+    inventory.current_state.save()
+    from inventories.models import InventoryVersion
+
+    version = InventoryVersion.objects.get(inventory=inventory)
+    assert version.snapshot["part1"]["context"].startswith("Nuläge context")
+    workbook = _xlsx(client, staff_user)
+    row = next(r for r in workbook["Regioner"].iter_rows(min_row=3) if r[0].value == "12")
+    assert row[8].value.startswith("Nuläge context") and row[8].data_type == "s"
+
+
+def test_xlsx_never_turns_region_text_into_a_formula(client, staff_user, region, contact):
+    with time_machine.travel(IN_ROUND, tick=False):
+        inventory = open_inventory(round=round_2019(), region=region, user=contact)
+        inventory.current_state.context = '=HYPERLINK("http://example.com","klicka")'
+        inventory.current_state.save()
+        inventory_submit(inventory=inventory, user=contact)
+    workbook = _xlsx(client, staff_user)
+    cell = next(r for r in workbook["Regioner"].iter_rows(min_row=3) if r[0].value == "12")[8]
+    assert cell.data_type == "s"
+    assert cell.value == '=HYPERLINK("http://example.com","klicka")'
+
+
+def test_csv_is_the_main_sheet_for_swedish_excel(client, staff_user, exported_round):
+    client.force_login(staff_user)
+    response = client.get(reverse("staff:export_csv", kwargs={"round_slug": "2019"}))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    raw = b"".join(response.streaming_content)
+    assert raw.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == main_headers()
+    assert len(rows) == 22
+    skane = dict(zip(rows[0], next(r for r in rows if r[0] == "12"), strict=True))
+    assert skane["Budget totalt (kr)"] == "80000" and skane["Version"] == "2"
+    assert skane["Inskickad"] == "2019-12-10 14:00"
+    assert "Nuläge context: Skånes näringsliv – åäö ÅÄÖ." == skane["Regionens förutsättningar"]
+
+
+def test_csv_defuses_formulas(client, staff_user, region, contact):
+    with time_machine.travel(IN_ROUND, tick=False):
+        inventory = open_inventory(round=round_2019(), region=region, user=contact)
+        inventory.current_state.context = "=1+2"
+        inventory.current_state.work_social = "- en punktlista"
+        inventory.current_state.save()
+        inventory_submit(inventory=inventory, user=contact)
+    client.force_login(staff_user)
+    response = client.get(reverse("staff:export_csv", kwargs={"round_slug": "2019"}))
+    rows = list(
+        csv.reader(
+            io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"
+        )
+    )
+    skane = dict(zip(rows[0], next(r for r in rows if r[0] == "12"), strict=True))
+    assert skane["Regionens förutsättningar"] == "'=1+2"
+    assert skane["Dagens arbete med social hållbarhet"] == "'- en punktlista"
+
+
+def test_zip_holds_each_regions_latest_pdf_byte_for_byte(client, staff_user, exported_round):
+    skane_v2, stockholm_v1 = exported_round["skane_v2"], exported_round["stockholm_v1"]
+    # Skåne's version 1 has a PDF too: only the latest version belongs in the ZIP.
+    store_pdf(skane_v2.inventory.versions.get(number=1), b"%PDF-1.7 old version 1")
+    stored = {
+        "12-region-skane-v2.pdf": store_pdf(skane_v2, b"%PDF-1.7\n\x00\xff Skane v2 binary\n%%EOF"),
+        "01-region-stockholm-v1.pdf": store_pdf(stockholm_v1),
+    }
+    client.force_login(staff_user)
+    response = client.get(reverse("staff:export_pdf_zip", kwargs={"round_slug": "2019"}))
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    pdfs = sorted(name for name in archive.namelist() if name.endswith(".pdf"))
+    assert pdfs == sorted(stored)
+    for name, document in stored.items():
+        with document.file.open("rb") as handle:
+            assert archive.read(name) == handle.read()
+        assert hashlib.sha256(archive.read(name)).hexdigest() == document.sha256
+    manifest = archive.read("innehall.txt").decode()
+    assert stored["01-region-stockholm-v1.pdf"].sha256 in manifest
+    assert "VARNING" not in manifest
+
+
+def test_zip_lists_regions_whose_pdf_is_not_ready(client, staff_user, region, contact):
+    _inventory, version = submitted_inventory(region=region, user=contact)
+    VersionDocument.objects.filter(version=version).delete()
+    VersionDocument.objects.create(version=version, status=VersionDocument.Status.PENDING)
+    client.force_login(staff_user)
+    response = client.get(reverse("staff:export_pdf_zip", kwargs={"round_slug": "2019"}))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert [n for n in archive.namelist() if n.endswith(".pdf")] == []
+    assert "12 Region Skåne v1" in archive.read("innehall.txt").decode()
+
+
+def test_zip_of_really_rendered_copies_of_record(client, staff_user, region, contact):
+    """With the PDFs rendered and stored by the copy-of-record service, the ZIP holds them as is."""
+    from inventories.services.records import version_document_content, version_document_render
+
+    _inventory, version = submitted_inventory(region=region, user=contact)
+    document = version_document_render(version_id=version.pk)
+    assert document.is_ready
+    client.force_login(staff_user)
+    response = client.get(reverse("staff:export_pdf_zip", kwargs={"round_slug": "2019"}))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert [n for n in archive.namelist() if n.endswith(".pdf")] == ["12-region-skane-v1.pdf"]
+    content = archive.read("12-region-skane-v1.pdf")
+    assert content.startswith(b"%PDF-") and content == version_document_content(document)

@@ -1,0 +1,40 @@
+"""The staff area, included under /handlaggare/ (namespace ``staff``). URL names are a contract."""
+
+from django.urls import path
+
+from staff.views import board, contacts, exports, inventory
+
+app_name = "staff"
+
+round_prefix = "omgang/<slug:round_slug>/"
+region_prefix = round_prefix + "<slug:region_slug>/"
+
+urlpatterns = [
+    path("", board.staff_home, name="home"),
+    path(round_prefix, board.board, name="board"),
+    path(round_prefix + "export.xlsx", exports.export_xlsx, name="export_xlsx"),
+    path(round_prefix + "export.csv", exports.export_csv, name="export_csv"),
+    path(round_prefix + "pdf.zip", exports.export_pdf_zip, name="export_pdf_zip"),
+    path(region_prefix, inventory.inventory_detail, name="inventory"),
+    path(region_prefix + "godkann/", inventory.inventory_accept, name="accept"),
+    path(region_prefix + "atersand/", inventory.inventory_return, name="return"),
+    path(region_prefix + "forlang/", inventory.deadline_extend, name="extend"),
+    path(region_prefix + "historik/", inventory.audit_history, name="audit"),
+    path(region_prefix + "version/<int:number>/", inventory.version_detail, name="version"),
+    path(region_prefix + "kontaktpersoner/", contacts.contacts, name="contacts"),
+    path(
+        region_prefix + "kontaktpersoner/<int:pk>/inaktivera/",
+        contacts.contact_deactivate,
+        name="contact_deactivate",
+    ),
+    path(
+        region_prefix + "kontaktpersoner/<int:pk>/ersatt/",
+        contacts.contact_replace,
+        name="contact_replace",
+    ),
+    path(
+        region_prefix + "kontaktpersoner/<int:pk>/bjud-in/",
+        contacts.contact_invite,
+        name="contact_invite",
+    ),
+]

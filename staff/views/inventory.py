@@ -1,0 +1,195 @@
+"""One region's inventory: overview, accept, return for completion, extend the deadline;
+its versions with their diff, and the audit history."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from inventories.models import Inventory
+from inventories.pdf import version_pdf_context
+from inventories.services import review
+from portal.permissions import staff_required
+from staff import selectors, services
+from staff.diff import version_diff
+from staff.forms import ExtendForm, ReturnForm
+from staff.views.common import apply_errors, context, detail_url, load
+
+
+@staff_required
+def inventory_detail(request, round_slug, region_slug):
+    round_, region, inventory = load(round_slug, region_slug)
+    versions = list(inventory.versions.all()) if inventory else []
+    deadline = inventory.effective_deadline if inventory else round_.deadline
+    contacts = list(selectors.contacts_for_region(region=region))
+    return render(
+        request,
+        "staff/inventory.html",
+        context(
+            round_,
+            region,
+            inventory=inventory,
+            status=selectors.status_info(inventory),
+            versions=versions,
+            active_contacts=[c for c in contacts if c.active],
+            effective_deadline=deadline,
+            days_label=selectors.days_label(selectors.days_until(deadline)),
+            can_extend=(inventory is None or inventory.status in Inventory.EDITABLE_STATUSES),
+        ),
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def inventory_accept(request, round_slug, region_slug):
+    round_, region, inventory = load(round_slug, region_slug)
+    if inventory is None:
+        raise Http404
+    errors = []
+    if request.method == "POST":
+        try:
+            review.inventory_accept(inventory=inventory, actor=request.user)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(
+                request,
+                _("Behovsinventeringen för %(region)s är godkänd.") % {"region": region.name},
+            )
+            return redirect(detail_url(round_, region))
+    versions = list(inventory.versions.all())
+    return render(
+        request,
+        "staff/accept.html",
+        context(
+            round_,
+            region,
+            inventory=inventory,
+            latest=versions[-1] if versions else None,
+            errors=errors,
+        ),
+        status=400 if errors else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def inventory_return(request, round_slug, region_slug):
+    round_, region, inventory = load(round_slug, region_slug)
+    if inventory is None:
+        raise Http404
+    form = ReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review.inventory_return_for_completion(
+                inventory=inventory, actor=request.user, message=form.cleaned_data["message"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Behovsinventeringen för %(region)s är återsänd. Regionens kontaktpersoner "
+                    "får meddelandet med e-post."
+                )
+                % {"region": region.name},
+            )
+            return redirect(detail_url(round_, region))
+    versions = list(inventory.versions.all())
+    return render(
+        request,
+        "staff/return.html",
+        context(
+            round_,
+            region,
+            inventory=inventory,
+            latest=versions[-1] if versions else None,
+            form=form,
+            contacts=[c for c in selectors.contacts_for_region(region=region) if c.active],
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def deadline_extend(request, round_slug, region_slug):
+    round_, region, inventory = load(round_slug, region_slug)
+    initial = {}
+    if inventory is not None and inventory.deadline_override:
+        local = timezone.localtime(inventory.deadline_override)
+        initial = {"new_date": local.date(), "new_time": local.time().replace(second=0)}
+    form = ExtendForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.region_deadline_extend(
+                round=round_,
+                region=region,
+                new_deadline=form.cleaned_data["new_deadline"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc, {"new_deadline": "new_date", "deadline": "new_date"})
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            messages.success(
+                request,
+                _("Sista dag för %(region)s är ändrad. Regionen får besked med e-post.")
+                % {"region": region.name},
+            )
+            return redirect(detail_url(round_, region))
+    return render(
+        request,
+        "staff/extend.html",
+        context(
+            round_,
+            region,
+            inventory=inventory,
+            form=form,
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+def version_detail(request, round_slug, region_slug, number):
+
+    round_, region, inventory = load(round_slug, region_slug)
+    if inventory is None:
+        raise Http404
+    version = selectors.version_for_staff(inventory=inventory, number=number)
+    previous = selectors.version_previous(version)
+    snapshot = version.snapshot
+    diff = version_diff(previous.snapshot, snapshot) if previous else None
+    return render(
+        request,
+        "staff/version.html",
+        context(
+            round_,
+            region,
+            inventory=inventory,
+            version=version,
+            previous=previous,
+            document=getattr(version, "document", None),
+            diff=diff,
+            content=version_pdf_context(snapshot, sha256=version.sha256),
+            versions=list(inventory.versions.all()),
+        ),
+    )
+
+
+@staff_required
+def audit_history(request, round_slug, region_slug):
+    round_, region, inventory = load(round_slug, region_slug)
+    events = list(selectors.audit_for_inventory(round_=round_, region=region, inventory=inventory))
+    return render(
+        request,
+        "staff/audit.html",
+        context(round_, region, inventory=inventory, events=events),
+    )
