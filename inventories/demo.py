@@ -7,13 +7,12 @@ others – among them 01 and 12 – start empty so people can try the forms them
 """
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from inventories.models import Inventory, Milestone, Round
+from portal.formatting import STOCKHOLM
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PRACTICE_SLUG = "ovning"
 STAFF_EMAIL = "handlaggare@example.se"
 RETURN_MESSAGE = (

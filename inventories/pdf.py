@@ -15,7 +15,6 @@ import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -27,8 +26,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from inventories.models import ActivityArea, CurrentState, Dimension, Intervention, TargetState
 from inventories.models import Goal as GoalModel
 from inventories.snapshot import sha256_hex
+from portal.formatting import STOCKHOLM, kronor
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PDF_LANGUAGE = "sv"
 TEMPLATE = "inventories/pdf/version.html"
 #: What the fetcher will hand to WeasyPrint; anything else in the static folder is refused too.
@@ -93,9 +92,7 @@ class StaticFileFetcher(URLFetcher):
 
 
 def _amount(value) -> str:
-    if value is None:
-        return ""
-    return f"{int(value):,}".replace(",", "\u00a0") + "\u00a0kr"
+    return kronor(value)
 
 
 def _date(value) -> str:

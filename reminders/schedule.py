@@ -14,9 +14,8 @@ while the ledger still holds what was sent for the old one.
 import datetime
 from dataclasses import dataclass
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+from portal.formatting import STOCKHOLM
 
 # Kinds of step (the ledger's ``Reminder.Kind`` uses the same values).
 REMINDER = "reminder"

@@ -24,18 +24,13 @@ from inventories.models import (
     Intervention,
     TargetState,
 )
+from portal.formatting import kronor
 
 INTERVENTION_DIFF_FIELDS = Intervention.CONTENT_FIELDS
 GOAL_DIFF_FIELDS = ("goal", "indicator", "target_value", "target_date", "interventions")
 DATE_FIELDS = {"start_date", "end_date", "target_date"}
 MONEY_FIELDS = {"cost", "amount", "budget_total", "total_cost"}
 CHOICE_LABELS = {"activity_areas": ActivityArea, "dimensions": Dimension}
-
-
-def format_kr(value) -> str:
-    if value is None:
-        return ""
-    return f"{value:,}".replace(",", "\u00a0") + "\u00a0kr"
 
 
 def display_value(name: str, value) -> str:
@@ -51,7 +46,7 @@ def display_value(name: str, value) -> str:
         except (TypeError, ValueError):
             return str(value)
     if name in MONEY_FIELDS:
-        return format_kr(value)
+        return kronor(value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -124,11 +119,11 @@ class BudgetChange:
 
     @property
     def old_display(self) -> str:
-        return format_kr(self.old_amount)
+        return kronor(self.old_amount)
 
     @property
     def new_display(self) -> str:
-        return format_kr(self.new_amount)
+        return kronor(self.new_amount)
 
 
 @dataclass
@@ -139,11 +134,11 @@ class TotalChange:
 
     @property
     def old_display(self) -> str:
-        return format_kr(self.old)
+        return kronor(self.old)
 
     @property
     def new_display(self) -> str:
-        return format_kr(self.new)
+        return kronor(self.new)
 
 
 @dataclass

@@ -1,16 +1,14 @@
 """Forms of the staff area. They validate input only; the services decide what is allowed."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inventories.services.review import RETURN_MESSAGE_MAX
+from portal.formatting import STOCKHOLM
 from regions.models import ContactPerson
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 class ReturnForm(forms.Form):

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from inventories.models import AuditEvent, Inventory, InventoryVersion, Round
+from portal.formatting import days_label, days_until
 from regions.models import ContactPerson, Region
 from reminders.models import Reminder
 
@@ -82,23 +82,6 @@ def _latest_version(field_name):
         .order_by("-number")
         .values(field_name)[:1]
     )
-
-
-def days_until(moment, *, now=None) -> int:
-    """Whole calendar days (Stockholm time) from today until ``moment``; negative once passed."""
-    now = now or timezone.now()
-    return (timezone.localtime(moment).date() - timezone.localtime(now).date()).days
-
-
-def days_label(days: int) -> str:
-    """``"12 dagar kvar"``, ``"Sista dagen är i dag"`` or ``"Passerad för 3 dagar sedan"``."""
-    if days > 0:
-        return ngettext("%(days)s dag kvar", "%(days)s dagar kvar", days) % {"days": days}
-    if days == 0:
-        return gettext("Sista dagen är i dag")
-    return ngettext(
-        "Passerad för %(days)s dag sedan", "Passerad för %(days)s dagar sedan", -days
-    ) % {"days": -days}
 
 
 def timeliness(*, submitted_at, deadline_at_submission, effective_deadline, now) -> str:

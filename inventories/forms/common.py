@@ -13,7 +13,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from inventories.models.inventory import LONG_TEXT_MAX
-from inventories.templatetags.inventory_tags import group_thousands
+from portal.formatting import group_thousands
 
 #: Larger amounts than this are surely a typo (and would not fit the database column).
 KRONOR_MAX = 1_000_000_000_000
@@ -234,5 +234,5 @@ def revision_field():
     )
 
 
-def _label(model, name):
+def field_label(model, name):
     return model._meta.get_field(name).verbose_name

@@ -9,8 +9,8 @@ from .common import (
     KronorField,
     PortalForm,
     SwedishDateField,
-    _label,
     checkboxes,
+    field_label,
     revision_field,
     text_field,
 )
@@ -20,31 +20,31 @@ from .common import (
 
 class InterventionForm(PortalForm):
     title = text_field(
-        _label(Intervention, "title"),
+        field_label(Intervention, "title"),
         max_length=SHORT_TEXT_MAX,
         rows=0,
         required=True,
         error_messages={"required": _("Ge insatsen en rubrik.")},
     )
-    description = text_field(_label(Intervention, "description"))
+    description = text_field(field_label(Intervention, "description"))
     activity_areas = checkboxes(
-        _label(Intervention, "activity_areas"),
+        field_label(Intervention, "activity_areas"),
         ActivityArea.choices,
         help_text=_("Välj minst ett av programmets fem insatsområden."),
     )
     dimensions = checkboxes(
-        _label(Intervention, "dimensions"),
+        field_label(Intervention, "dimensions"),
         Dimension.choices,
         help_text=_("Välj minst en dimension."),
     )
-    perspective_gender = text_field(_label(Intervention, "perspective_gender"), rows=3)
-    perspective_age = text_field(_label(Intervention, "perspective_age"), rows=3)
-    perspective_background = text_field(_label(Intervention, "perspective_background"), rows=3)
-    actors = text_field(_label(Intervention, "actors"), rows=3)
-    start_date = SwedishDateField(label=_label(Intervention, "start_date"), required=False)
-    end_date = SwedishDateField(label=_label(Intervention, "end_date"), required=False)
+    perspective_gender = text_field(field_label(Intervention, "perspective_gender"), rows=3)
+    perspective_age = text_field(field_label(Intervention, "perspective_age"), rows=3)
+    perspective_background = text_field(field_label(Intervention, "perspective_background"), rows=3)
+    actors = text_field(field_label(Intervention, "actors"), rows=3)
+    start_date = SwedishDateField(label=field_label(Intervention, "start_date"), required=False)
+    end_date = SwedishDateField(label=field_label(Intervention, "end_date"), required=False)
     cost = KronorField(
-        label=_label(Intervention, "cost"),
+        label=field_label(Intervention, "cost"),
         required=False,
         help_text=_("I hela kronor, utan decimaler."),
     )
@@ -68,22 +68,22 @@ class InterventionEditForm(InterventionForm):
 
 class GoalForm(PortalForm):
     goal = text_field(
-        _label(Goal, "goal"),
+        field_label(Goal, "goal"),
         max_length=2_000,
         rows=3,
         required=True,
         error_messages={"required": _("Beskriv målet.")},
     )
     indicator = text_field(
-        _label(Goal, "indicator"),
+        field_label(Goal, "indicator"),
         max_length=SHORT_TEXT_MAX * 2,
         rows=0,
         help_text=_("Hur mäter ni att målet nås?"),
     )
-    target_value = text_field(_label(Goal, "target_value"), max_length=SHORT_TEXT_MAX, rows=0)
-    target_date = SwedishDateField(label=_label(Goal, "target_date"), required=False)
+    target_value = text_field(field_label(Goal, "target_value"), max_length=SHORT_TEXT_MAX, rows=0)
+    target_date = SwedishDateField(label=field_label(Goal, "target_date"), required=False)
     interventions = checkboxes(
-        _label(Goal, "interventions"),
+        field_label(Goal, "interventions"),
         [],
         help_text=_("Välj de insatser i Del 2 som leder till målet."),
     )

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from inventories.models import BudgetLine, CurrentState, TargetState
 from inventories.models.inventory import SHORT_TEXT_MAX
 
-from .common import KronorField, PortalForm, _label, revision_field, text_field
+from .common import KronorField, PortalForm, field_label, revision_field, text_field
 
 # --- Del 1 – Nuläge -------------------------------------------------------------------------
 
@@ -31,7 +31,7 @@ class CurrentStateForm(PortalForm):
         super().__init__(*args, **kwargs)
         for name in CurrentState.TEXT_FIELDS:
             self.fields[name] = text_field(
-                _label(CurrentState, name), help_text=CURRENT_STATE_HELP[name]
+                field_label(CurrentState, name), help_text=CURRENT_STATE_HELP[name]
             )
 
     def text_data(self) -> dict:
@@ -39,8 +39,10 @@ class CurrentStateForm(PortalForm):
 
 
 class BudgetLineForm(PortalForm):
-    description = text_field(_label(BudgetLine, "description"), max_length=SHORT_TEXT_MAX, rows=0)
-    amount = KronorField(label=_label(BudgetLine, "amount"), required=False)
+    description = text_field(
+        field_label(BudgetLine, "description"), max_length=SHORT_TEXT_MAX, rows=0
+    )
+    amount = KronorField(label=field_label(BudgetLine, "amount"), required=False)
 
     def clean(self):
         data = super().clean()
@@ -115,7 +117,7 @@ class TargetStateForm(PortalForm):
         super().__init__(*args, **kwargs)
         for name in TargetState.TEXT_FIELDS:
             self.fields[name] = text_field(
-                _label(TargetState, name),
+                field_label(TargetState, name),
                 rows=5 if name not in TargetState.EFFECT_FIELDS else 3,
                 help_text=TARGET_STATE_HELP.get(name, ""),
             )

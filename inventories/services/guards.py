@@ -1,16 +1,13 @@
 """Checks every changing service makes before it touches an inventory."""
 
 from django.core.exceptions import PermissionDenied
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventories.errors import InventoryLocked
 from inventories.models import Inventory
+from portal.formatting import date_time
 from regions.models import ContactPerson
-
-
-def format_deadline(value) -> str:
-    return formats.date_format(timezone.localtime(value), "j F Y \\k\\l. H:i")
 
 
 def ensure_contact_person(*, user, region) -> None:
@@ -39,7 +36,7 @@ def ensure_editable(inventory: Inventory, *, now=None) -> None:
         )
     if now < inventory.round.opens_at:
         raise InventoryLocked(
-            _("Omgången öppnar %(date)s.") % {"date": format_deadline(inventory.round.opens_at)},
+            _("Omgången öppnar %(date)s.") % {"date": date_time(inventory.round.opens_at)},
             code="not_open",
         )
     if now > inventory.effective_deadline:
@@ -48,6 +45,6 @@ def ensure_editable(inventory: Inventory, *, now=None) -> None:
                 "Sista dag för inlämning var %(deadline)s. Det går inte längre att ändra eller "
                 "skicka in. Kontakta Tillväxtverket om ni behöver mer tid."
             )
-            % {"deadline": format_deadline(inventory.effective_deadline)},
+            % {"deadline": date_time(inventory.effective_deadline)},
             code="deadline_passed",
         )

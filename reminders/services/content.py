@@ -1,6 +1,6 @@
 """The reminder e-mails: check that a ledger row still applies and build its message.
 
-A row that no longer applies raises ``_Skip`` with the reason staff see in the admin.
+A row that no longer applies raises ``SkipReminder`` with the reason staff see in the admin.
 """
 
 from collections import Counter
@@ -29,7 +29,7 @@ TEMPLATES = {
 }
 
 
-class _Skip(Exception):
+class SkipReminder(Exception):
     """The row no longer applies; ``str(exc)`` says why (shown to staff in the admin)."""
 
 
@@ -59,43 +59,43 @@ def _region_inventory(reminder):
 
 
 def _check_region_row(reminder, inventory, now):
-    """Raise ``_Skip`` unless the region row still applies; return the effective deadline."""
+    """Raise ``SkipReminder`` unless the region row still applies; return the effective deadline."""
     round_, region = reminder.round, reminder.region
     if not round_.active:
-        raise _Skip(_("Omgången är inte längre aktiv."))
+        raise SkipReminder(_("Omgången är inte längre aktiv."))
     if region is None or not region.active:
-        raise _Skip(_("Regionen är inte aktiv."))
+        raise SkipReminder(_("Regionen är inte aktiv."))
     if inventory is not None and inventory.status in CLOSED_STATUSES:
-        raise _Skip(
+        raise SkipReminder(
             _("Behovsinventeringen är %(status)s.")
             % {"status": inventory.get_status_display().lower()}
         )
     deadline = inventory.effective_deadline if inventory is not None else round_.deadline
     if reminder.kind == Reminder.Kind.EXTENSION_NOTICE:
         if deadline != reminder.deadline:
-            raise _Skip(_("Sista dag har ändrats igen innan beskedet hann skickas."))
+            raise SkipReminder(_("Sista dag har ändrats igen innan beskedet hann skickas."))
         if now > deadline:
-            raise _Skip(_("Den nya sista dagen har redan passerat."))
+            raise SkipReminder(_("Den nya sista dagen har redan passerat."))
     else:
         if sched.deadline_tag(deadline) != sched.deadline_tag(reminder.deadline):
-            raise _Skip(_("Regionen har fått en ny sista dag; påminnelserna följer den."))
+            raise SkipReminder(_("Regionen har fått en ny sista dag; påminnelserna följer den."))
         steps = sched.round_schedule(round_, deadline)
         returned = inventory is not None and inventory.status == Inventory.Status.RETURNED
         since = inventory.returned_at if returned else None
         current = sched.current_step(steps, now=now, deadline=deadline, since=since)
         if current is None or current.key != reminder.step:
             if reminder.kind == Reminder.Kind.REMINDER and now > deadline:
-                raise _Skip(_("Sista dag har passerat innan påminnelsen hann skickas."))
-            raise _Skip(_("Ersatt av ett senare steg innan den hann skickas."))
+                raise SkipReminder(_("Sista dag har passerat innan påminnelsen hann skickas."))
+            raise SkipReminder(_("Ersatt av ett senare steg innan den hann skickas."))
     is_contact = ContactPerson.objects.filter(
         user_id=reminder.user_id, region=region, active=True, user__is_active=True
     ).exists()
     if reminder.user_id is None or not is_contact:
-        raise _Skip(_("Mottagaren är inte längre aktiv kontaktperson för regionen."))
+        raise SkipReminder(_("Mottagaren är inte längre aktiv kontaktperson för regionen."))
     return deadline
 
 
-def _region_email(reminder, now) -> tuple[Email, Inventory | None]:
+def region_email(reminder, now) -> tuple[Email, Inventory | None]:
     inventory = _region_inventory(reminder)
     deadline = _check_region_row(reminder, inventory, now)
     user, region = reminder.user, reminder.region
@@ -168,10 +168,10 @@ def round_open_regions(round_) -> list[dict]:
     return rows
 
 
-def _staff_email(reminder, now) -> Email:
+def staff_email(reminder, now) -> Email:
     round_ = reminder.round
     if not round_.active:
-        raise _Skip(_("Omgången är inte längre aktiv."))
+        raise SkipReminder(_("Omgången är inte längre aktiv."))
     steps = sched.staff_schedule(round_)
     context = {
         "round": round_,
@@ -182,14 +182,14 @@ def _staff_email(reminder, now) -> Email:
     if reminder.kind == Reminder.Kind.STAFF_ESCALATION:
         current = sched.current_step(steps, now=now, deadline=round_.deadline)
         if current is None or current.key != reminder.step:
-            raise _Skip(_("Ersatt av ett senare steg innan den hann skickas."))
+            raise SkipReminder(_("Ersatt av ett senare steg innan den hann skickas."))
         regions = regions_without_contact(round_)
         if not regions:
-            raise _Skip(_("Alla regioner har nu en aktiv kontaktperson."))
+            raise SkipReminder(_("Alla regioner har nu en aktiv kontaktperson."))
         context["regions"] = regions
     else:
         if reminder.step not in {step.key for step in steps}:
-            raise _Skip(_("Omgångens sista dag har ändrats."))
+            raise SkipReminder(_("Omgångens sista dag har ändrats."))
         open_regions = round_open_regions(round_)
         context["open_regions"] = open_regions
         context["late_regions"] = [row for row in open_regions if not row["extended"]]

@@ -1,7 +1,7 @@
 """Who is due which reminder now: read what the decision needs in bulk, then decide.
 
-``_read_state`` reads everything in a fixed number of queries, however many inventories there
-are; ``_decide`` works on what it read without touching the database.
+``read_state`` reads everything in a fixed number of queries, however many inventories there
+are; ``decide`` works on what it read without touching the database.
 """
 
 import datetime
@@ -29,7 +29,7 @@ REGION_KINDS = (Reminder.Kind.REMINDER, Reminder.Kind.DEADLINE_PASSED)
 
 @dataclass
 class _State:
-    """Everything ``_decide`` looks at, read in bulk."""
+    """Everything ``decide`` looks at, read in bulk."""
 
     rounds: list
     regions: list  # (id, code, name), active regions only
@@ -44,7 +44,7 @@ def _rounds_opened(now, round_=None):
     return list(queryset.order_by("opens_at", "id"))
 
 
-def _read_state(now, round_=None) -> _State:
+def read_state(now, round_=None) -> _State:
     """Active, opened rounds whose last deadline (the round's or an extension) is at most
     ``LOOKBACK`` ago, and what the decision needs to know about them."""
     rounds = _rounds_opened(now, round_)
@@ -109,15 +109,15 @@ class _Decision:
     without_contact: dict = field(default_factory=dict)
 
 
-def _staff_mailbox() -> str:
+def staff_mailbox() -> str:
     return settings.STAFF_MAILBOX.strip().lower()
 
 
-def _decide(state: _State, now) -> _Decision:
-    """Who is due which step at ``now``, from what ``_read_state`` read. No database access."""
+def decide(state: _State, now) -> _Decision:
+    """Who is due which step at ``now``, from what ``read_state`` read. No database access."""
     decision = _Decision()
     cutoff = now - LOOKBACK
-    mailbox = _staff_mailbox()
+    mailbox = staff_mailbox()
     for round_ in state.rounds:
         missing_contact = []
         # Regions sharing a deadline share a schedule: work it out once per deadline.

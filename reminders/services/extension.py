@@ -15,7 +15,7 @@ from reminders import schedule as sched
 from reminders.models import Reminder
 
 from .decision import CLOSED_STATUSES
-from .ledger import _insert, _ledger_row, _mail_domain
+from .ledger import ledger_insert, ledger_row, mail_domain
 
 
 def _as_deadline(value) -> datetime.datetime:
@@ -109,7 +109,7 @@ def deadline_extend(*, inventory, new_deadline, reason, actor) -> Inventory:
     )
     notice = sched.Step(sched.extension_key(new_deadline), sched.EXTENSION_NOTICE, now)
     already_due = sched.due_steps(sched.round_schedule(round_, new_deadline), now)
-    domain = _mail_domain()
+    domain = mail_domain()
     rows = []
     for contact in recipients:
         common = {
@@ -122,9 +122,9 @@ def deadline_extend(*, inventory, new_deadline, reason, actor) -> Inventory:
             "now": now,
             "domain": domain,
         }
-        rows.append(_ledger_row(step=notice, status=Reminder.Status.PENDING, **common))
+        rows.append(ledger_row(step=notice, status=Reminder.Status.PENDING, **common))
         rows.extend(
-            _ledger_row(
+            ledger_row(
                 step=step,
                 status=Reminder.Status.SKIPPED,
                 note=_("Ersatt av beskedet om förlängd sista dag."),
@@ -133,7 +133,7 @@ def deadline_extend(*, inventory, new_deadline, reason, actor) -> Inventory:
             for step in already_due
         )
     if rows:
-        _insert(rows)
+        ledger_insert(rows)
         from reminders.tasks import reminder_send_task
 
         notice_ids = Reminder.objects.filter(

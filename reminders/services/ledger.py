@@ -8,7 +8,7 @@ from django.conf import settings
 from reminders.models import Reminder
 
 
-def _existing_keys(round_ids, steps) -> set:
+def existing_keys(round_ids, steps) -> set:
     """The ledger's keys (round, scope, step, recipient) for these rounds and steps."""
     if not round_ids or not steps:
         return set()
@@ -24,7 +24,7 @@ def _existing_keys(round_ids, steps) -> set:
 # --------------------------------------------------------------------------------------------
 
 
-def _mail_domain() -> str:
+def mail_domain() -> str:
     address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     return address.rpartition("@")[2] or "localhost"
 
@@ -36,10 +36,10 @@ def reminder_message_id(*, round_id, scope, step, recipient, domain=None) -> str
     accepted, the database had not recorded it) can be recognised as the same message.
     """
     digest = hashlib.sha256(f"{round_id}|{scope}|{step}|{recipient}".encode()).hexdigest()[:24]
-    return make_msgid(idstring=f"reminder.{digest}", domain=domain or _mail_domain())
+    return make_msgid(idstring=f"reminder.{digest}", domain=domain or mail_domain())
 
 
-def _ledger_row(
+def ledger_row(
     *, round_id, region_id, scope, step, recipient, user_id, deadline, status, note="", now, domain
 ) -> Reminder:
     return Reminder(
@@ -63,7 +63,7 @@ def _ledger_row(
     )
 
 
-def _insert(rows) -> None:
+def ledger_insert(rows) -> None:
     """Insert ledger rows, leaving alone any that exist (another sweep got there first).
 
     Sorted by key so that concurrent sweeps insert in the same order and never deadlock.

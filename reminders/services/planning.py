@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from reminders.models import Reminder
 
-from .decision import _decide, _read_state
-from .ledger import _existing_keys, _insert, _ledger_row, _mail_domain
+from .decision import decide, read_state
+from .ledger import existing_keys, ledger_insert, ledger_row, mail_domain
 
 
 @dataclass
@@ -23,7 +23,7 @@ class PlanResult:
 
 
 def _rows_for(due_list, *, now, existing_earlier) -> list[Reminder]:
-    domain = _mail_domain()
+    domain = mail_domain()
     notes = {}
     rows = []
     for due in due_list:
@@ -37,7 +37,7 @@ def _rows_for(due_list, *, now, existing_earlier) -> list[Reminder]:
             "now": now,
             "domain": domain,
         }
-        rows.append(_ledger_row(step=due.step, status=Reminder.Status.PENDING, **common))
+        rows.append(ledger_row(step=due.step, status=Reminder.Status.PENDING, **common))
         if due.step.key not in notes:
             notes[due.step.key] = _(
                 "Ersatt av ett senare steg (%(step)s) innan den hann skickas."
@@ -45,7 +45,7 @@ def _rows_for(due_list, *, now, existing_earlier) -> list[Reminder]:
         for step, key in zip(due.earlier, due.earlier_keys(), strict=True):
             if key not in existing_earlier:
                 rows.append(
-                    _ledger_row(
+                    ledger_row(
                         step=step,
                         status=Reminder.Status.SKIPPED,
                         note=notes[due.step.key],
@@ -67,16 +67,16 @@ def reminders_plan_due(*, now=None, round=None) -> PlanResult:
     on the number of inventories.
     """
     now = now or timezone.now()
-    decision = _decide(_read_state(now, round), now)
+    decision = decide(read_state(now, round), now)
     due = decision.due
     round_ids = {d.round.pk for d in due}
-    existing = _existing_keys(round_ids, {d.step.key for d in due})
+    existing = existing_keys(round_ids, {d.step.key for d in due})
     new = [d for d in due if d.key not in existing]
     earlier_steps = {step.key for d in new for step in d.earlier}
-    existing_earlier = _existing_keys({d.round.pk for d in new}, earlier_steps)
+    existing_earlier = existing_keys({d.round.pk for d in new}, earlier_steps)
     rows = _rows_for(new, now=now, existing_earlier=existing_earlier)
     if rows:
-        _insert(rows)
+        ledger_insert(rows)
     result = PlanResult()
     for row in rows:
         if row.status == Reminder.Status.PENDING:

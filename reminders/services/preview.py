@@ -9,7 +9,7 @@ from regions.models import Region
 from reminders import schedule as sched
 from reminders.models import Reminder
 
-from .decision import CLOSED_STATUSES, _decide, _read_state, _staff_mailbox
+from .decision import CLOSED_STATUSES, decide, read_state, staff_mailbox
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,8 @@ class PreviewLine:
 def reminders_preview(*, now=None, round=None) -> list[PreviewLine]:
     """What the sweep would do at ``now`` and what follows, without writing anything."""
     now = now or timezone.now()
-    state = _read_state(now, round)
-    decision = _decide(state, now)
+    state = read_state(now, round)
+    decision = decide(state, now)
     round_ids = [r.pk for r in state.rounds]
     existing = {
         (round_id, scope, step, recipient): status
@@ -105,7 +105,7 @@ def reminders_preview(*, now=None, round=None) -> list[PreviewLine]:
                     step.key,
                     Reminder.STAFF_SCOPE,
                     None,
-                    _staff_mailbox(),
+                    staff_mailbox(),
                 )
     # Rows already in the ledger waiting for a retry.
     for reminder in Reminder.objects.filter(

@@ -14,7 +14,7 @@ from inventories.services.audit import audit_record
 from portal.emails import send_email
 from reminders.models import Reminder
 
-from .content import _region_email, _Skip, _staff_email
+from .content import SkipReminder, region_email, staff_email
 from .planning import reminders_plan_due
 
 logger = logging.getLogger(__name__)
@@ -71,10 +71,10 @@ def reminder_deliver(reminder, *, now=None) -> str:
         # record the failed attempt, and one broken row never blocks the rows after it.
         with transaction.atomic():
             if reminder.is_staff_row:
-                email = _staff_email(reminder, now)
+                email = staff_email(reminder, now)
             else:
-                email, inventory = _region_email(reminder, now)
-    except _Skip as reason:
+                email, inventory = region_email(reminder, now)
+    except SkipReminder as reason:
         reminder.status = Reminder.Status.SKIPPED
         reminder.note = str(reason)[:300]
         _save(reminder, now, "status", "note")

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from inventories.models import Inventory
 from inventories.pdf import version_pdf_context
 from inventories.services import review
+from portal.formatting import days_label, days_until
 from portal.permissions import staff_required
 from staff import selectors, services
 from staff.diff import version_diff
@@ -36,7 +37,7 @@ def inventory_detail(request, round_slug, region_slug):
             versions=versions,
             active_contacts=[c for c in contacts if c.active],
             effective_deadline=deadline,
-            days_label=selectors.days_label(selectors.days_until(deadline)),
+            days_label=days_label(days_until(deadline)),
             can_extend=(inventory is None or inventory.status in Inventory.EDITABLE_STATUSES),
         ),
     )
