@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from portal import views
-from portal.forms import AccessRequestForm, EmailAuthenticationForm, PortalPasswordChangeForm
+from portal.forms import EmailAuthenticationForm, PortalPasswordChangeForm
 
 urlpatterns = [
     path(
@@ -13,14 +13,6 @@ urlpatterns = [
         name="login",
     ),
     path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
-    # The form sends the e-mail itself (regions.services.account_access_request): a reset link
-    # (templates/emails/password_reset.*) to a user with a password, a new invitation to a
-    # contact person who has not chosen one yet.
-    path(
-        "losenord/aterstall/",
-        auth_views.PasswordResetView.as_view(form_class=AccessRequestForm),
-        name="password_reset",
-    ),
     path(
         "losenord/aterstall/skickat/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -54,23 +54,3 @@ class PortalPasswordChangeForm(PortalSetPasswordForm, PasswordChangeForm):
         super().__init__(*args, **kwargs)
         self.fields["old_password"].label = _("Nuvarande lösenord")
         self.fields["new_password1"].widget.attrs.pop("autofocus", None)
-
-
-class AccessRequestForm(forms.Form):
-    """'I cannot get in': asks for a password reset or a new invitation link by e-mail."""
-
-    email = forms.EmailField(
-        label=_("E-postadress"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        error_messages={
-            "required": _("Skriv din e-postadress."),
-            "invalid": _("Skriv en e-postadress i formen namn@exempel.se."),
-        },
-    )
-
-    def save(self, **kwargs):
-        """Called by Django's PasswordResetView; the same action serves both pages."""
-        from regions.services import account_access_request
-
-        account_access_request(email=self.cleaned_data["email"])

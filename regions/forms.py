@@ -2,8 +2,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import AccessRequestForm, PortalSetPasswordForm
+from portal.forms import PortalSetPasswordForm
 from regions.models import ContactPerson, Region
+from regions.services import account_access_request
 
 
 class InvitationAcceptForm(PortalSetPasswordForm):
@@ -13,6 +14,24 @@ class InvitationAcceptForm(PortalSetPasswordForm):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = _("Välj ett lösenord")
         self.fields["new_password2"].label = _("Upprepa lösenordet")
+
+
+class AccessRequestForm(forms.Form):
+    """'I cannot get in': asks for a password reset or a new invitation link by e-mail."""
+
+    email = forms.EmailField(
+        label=_("E-postadress"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": _("Skriv din e-postadress."),
+            "invalid": _("Skriv en e-postadress i formen namn@exempel.se."),
+        },
+    )
+
+    def save(self, **kwargs):
+        """Called by Django's PasswordResetView; the same action serves both pages."""
+        account_access_request(email=self.cleaned_data["email"])
 
 
 class InvitationRequestForm(AccessRequestForm):

@@ -1,6 +1,6 @@
 """The staff area in Chromium: the board, a version with its diff and the forms pass axe.
 
-The browser fixtures of ``portal/tests/browser`` apply only to that folder, and a second
+The browser fixtures of ``tests/browser`` apply only to that folder, and a second
 Playwright sync instance cannot run in the thread that already holds theirs. So this test drives
 its own Chromium in a worker thread with the same settings (path, arguments, axe tags).
 """
@@ -14,7 +14,8 @@ import time_machine
 
 from conftest import need_service
 from inventories.services import inventory_return_for_completion, inventory_submit
-from portal.tests.browser.conftest import (
+from staff.tests.review_helpers import RESUBMIT_DAY, REVIEW_DAY, submitted_inventory
+from tests.browser.conftest import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -22,7 +23,6 @@ from portal.tests.browser.conftest import (
     AxeChecker,
     sign_in,
 )
-from staff.tests.review_helpers import RESUBMIT_DAY, REVIEW_DAY, submitted_inventory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,8 +3,8 @@ sideways scrolling (WCAG 1.4.10), and the collapsed menu opens with its button."
 
 import pytest
 
-from portal.tests.browser import journeys
-from portal.tests.browser.conftest import PHONE
+from tests.browser import journeys
+from tests.browser.conftest import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

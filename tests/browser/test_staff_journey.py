@@ -13,8 +13,8 @@ from inventories.demo import practice_round
 from inventories.models import Inventory
 from inventories.services import inventory_submit
 from inventories.tests.factories import open_inventory
-from portal.tests.browser.conftest import DESKTOP, sign_in
-from portal.tests.browser.journeys import (
+from tests.browser.conftest import DESKTOP, sign_in
+from tests.browser.journeys import (
     assert_error_summary_focused,
     go_to_start_link,
     submit,

@@ -12,7 +12,7 @@ import pytest
 
 from inventories.demo import practice_round
 from inventories.models import Inventory
-from portal.tests.browser.journeys import assert_error_summary_focused, wait_for_path
+from tests.browser.journeys import assert_error_summary_focused, wait_for_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from inventories.demo import practice_round
 from inventories.models import Inventory
-from portal.tests.browser.conftest import sign_in
-from portal.tests.browser.journeys import submit, wait_for_path
+from tests.browser.conftest import sign_in
+from tests.browser.journeys import submit, wait_for_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

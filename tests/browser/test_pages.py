@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from inventories.models import Inventory
-from portal.tests.browser import journeys
+from tests.browser import journeys
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
