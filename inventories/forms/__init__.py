@@ -1,8 +1,9 @@
 """Forms for the three parts. They check formats only; the services own the business rules.
 
-Every message is Swedish and says what to do. Fields render through
-``inventories/includes/field.html``; ``PortalBoundField`` adds the review-mode messages
-(``?granska=1``) to the field's own errors so both show next to the field and in the summary.
+Every message is Swedish and says what to do. Fields render through crispy with the portal's
+one field template (``templates/bootstrap5/field.html``); ``PortalBoundField`` adds the
+review-mode messages (``?granska=1``) to the field's own errors so both show next to the field
+and in the summary.
 
 The package, by concept (mirroring ``inventories/views/``):
 

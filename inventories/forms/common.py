@@ -8,12 +8,12 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.boundfield import BoundField
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from inventories.models.inventory import LONG_TEXT_MAX
 from portal.formatting import group_thousands
+from portal.forms_rendering import AccessibleBoundField
 
 #: Larger amounts than this are surely a typo (and would not fit the database column).
 KRONOR_MAX = 1_000_000_000_000
@@ -49,43 +49,16 @@ class MaxCharacters:
         return isinstance(other, MaxCharacters) and other.limit == self.limit
 
 
-class PortalBoundField(BoundField):
+class PortalBoundField(AccessibleBoundField):
     """A bound field whose messages include the completeness message in review mode."""
+
+    def extra_messages(self) -> list[str]:
+        extra = self.form.review_errors.get(self.name)
+        return [str(extra)] if extra else []
 
     @property
     def messages(self) -> list[str]:
-        if self.form.frozen:
-            return []
-        found = [str(error) for error in self.errors]
-        extra = self.form.review_errors.get(self.name)
-        if extra and str(extra) not in found:
-            found.append(str(extra))
-        return found
-
-    @property
-    def error_id(self) -> str:
-        return f"{self.auto_id}_error"
-
-    @property
-    def aria_describedby(self):
-        if self.field.widget.attrs.get("aria-describedby"):
-            return None
-        ids = []
-        if self.auto_id and not self.is_hidden:
-            if self.help_text:
-                ids.append(f"{self.auto_id}_helptext")
-            if self.messages:
-                ids.append(self.error_id)
-        return " ".join(ids)
-
-    def build_widget_attrs(self, attrs, widget=None):
-        widget = widget or self.field.widget
-        attrs = super().build_widget_attrs(attrs, widget)
-        if not widget.is_hidden and self.messages:
-            attrs["aria-invalid"] = "true"
-            classes = attrs.get("class") or widget.attrs.get("class", "")
-            attrs["class"] = f"{classes} is-invalid".strip()
-        return attrs
+        return [] if self.form.frozen else super().messages
 
 
 class PortalForm(forms.Form):

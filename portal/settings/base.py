@@ -147,6 +147,9 @@ STORAGES = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Every form's fields are AccessibleBoundField, rendered by crispy with
+# templates/bootstrap5/field.html: one way to render a field.
+FORM_RENDERER = "portal.forms_rendering.PortalFormRenderer"
 
 # Content-Security-Policy: everything comes from the portal's own origin.
 CONTENT_SECURITY_POLICY = {
