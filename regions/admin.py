@@ -31,14 +31,14 @@ class InvitationInline(admin.TabularInline):
     fk_name = "contact_person"
     extra = 0
     can_delete = False
-    fields = [
+    fields = (
         "created_at",
         "status_display",
         "expires_at",
         "sent_at",
         "send_attempts",
         "last_error",
-    ]
+    )
     readonly_fields = fields
     ordering = ["-created_at"]
     verbose_name_plural = _("inbjudningar")
@@ -234,7 +234,7 @@ class InvitationAdmin(ReadOnlyModelAdmin):
     search_fields = ["contact_person__user__full_name", "contact_person__user__email"]
     list_select_related = ["contact_person__user", "contact_person__region"]
     date_hierarchy = "created_at"
-    fields = [
+    fields = (
         "contact_person",
         "status_display",
         "created_at",
@@ -245,7 +245,7 @@ class InvitationAdmin(ReadOnlyModelAdmin):
         "last_error",
         "used_at",
         "revoked_at",
-    ]
+    )
     readonly_fields = fields
 
     @admin.display(description=_("region"), ordering="contact_person__region__code")
