@@ -1,6 +1,6 @@
 # make run  – install into .venv, migrate, load demo data, serve http://127.0.0.1:8000
 # make test – install into .venv and run the test suite (pytest) with a coverage report
-# make lint – ruff
+# make lint – ruff check, ruff format --check, mypy (and lint-imports once .importlinter exists)
 # make lock – compile requirements*.in into the locked requirements*.txt (with hashes)
 PYTHON ?= python3.11
 VENV := .venv
@@ -64,6 +64,8 @@ test: compilemessages
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	@if [ -f .importlinter ]; then echo "$(VENV)/bin/lint-imports"; $(VENV)/bin/lint-imports; fi
 
 lock: venv
 	$(LOCK_ENV) $(PIP_COMPILE) --output-file=requirements.txt requirements.in
