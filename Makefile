@@ -47,7 +47,8 @@ compilemessages: venv system-check
 	@$(PY) manage.py compilemessages --ignore=.venv -v 0
 
 messages: venv
-	$(PY) manage.py makemessages -l sv -l en --ignore=.venv --ignore=var --no-obsolete
+	$(PY) manage.py makemessages -l sv -l en --ignore=.venv --ignore=var --no-obsolete \
+		--add-location=file
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 
 run: compilemessages
