@@ -7,6 +7,7 @@ can link straight to what is missing and the part pages can show the message nex
 
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -84,6 +85,12 @@ def _blank(value) -> bool:
     return False
 
 
+def _field_label(model: type[models.Model], name: str) -> str:
+    """The verbose name of ``model``'s own field ``name``."""
+    model_field = model._meta.get_field(name)
+    return str(model_field.verbose_name) if isinstance(model_field, models.Field) else name
+
+
 def inventory_completeness(inventory) -> Completeness:
     """The checklist for ``inventory`` (load it with ``inventory_with_parts`` first)."""
     result = Completeness()
@@ -91,7 +98,7 @@ def inventory_completeness(inventory) -> Completeness:
     current = inventory.current_state
     for name in CURRENT_STATE_REQUIRED:
         if _blank(getattr(current, name)):
-            label = CurrentState._meta.get_field(name).verbose_name
+            label = _field_label(CurrentState, name)
             add(MissingItem(1, _("%(field)s saknas") % {"field": label}, field=name))
     budget_lines = list(inventory.budget_lines.all())
     if not budget_lines:
@@ -132,7 +139,7 @@ def inventory_completeness(inventory) -> Completeness:
     target = inventory.target_state
     for name in TARGET_STATE_REQUIRED:
         if _blank(getattr(target, name)):
-            label = TargetState._meta.get_field(name).verbose_name
+            label = _field_label(TargetState, name)
             add(MissingItem(3, _("%(field)s saknas") % {"field": label}, field=name))
     if all(_blank(getattr(target, name)) for name in TargetState.EFFECT_FIELDS):
         add(

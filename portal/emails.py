@@ -37,8 +37,7 @@ def build_email(email: Email) -> EmailMultiAlternatives:
     context = {"site_url": settings.SITE_URL, "staff_mailbox": settings.STAFF_MAILBOX}
     context.update(email.context)
     with translation.override(language):
-        subject = render_to_string(f"{email.template}.subject.txt", context)
-        subject = " ".join(subject.split())
+        subject = " ".join(render_to_string(f"{email.template}.subject.txt", context).split())
         text = render_to_string(f"{email.template}.txt", context)
         html = render_to_string(f"{email.template}.html", context)
     message = EmailMultiAlternatives(

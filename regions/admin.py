@@ -39,7 +39,7 @@ class InvitationAdmin(ReadOnlyModelAdmin):
     search_fields = ["contact_person__user__full_name", "contact_person__user__email"]
     list_select_related = ["contact_person__user", "contact_person__region"]
     date_hierarchy = "created_at"
-    fields = [
+    fields = (
         "contact_person",
         "status_display",
         "created_at",
@@ -50,7 +50,7 @@ class InvitationAdmin(ReadOnlyModelAdmin):
         "last_error",
         "used_at",
         "revoked_at",
-    ]
+    )
     readonly_fields = fields
 
     @admin.display(description=_("region"), ordering="contact_person__region__code")

@@ -21,6 +21,8 @@ class Region(models.Model):
     county_name = models.CharField(_("län"), max_length=100)
     slug = models.SlugField(_("kortnamn"), max_length=100, unique=True)
     active = models.BooleanField(_("aktiv"), default=True)
+    #: Set only where a query prefetches them with ``to_attr="active_contacts"`` (staff board).
+    active_contacts: "list[ContactPerson]"
 
     class Meta:
         verbose_name = _("region")

@@ -52,7 +52,7 @@ class ReminderAdmin(ReadOnlyModelAdmin):
     ordering = ["-due_at", "scope", "recipient"]
     actions = ["retry_failed"]
     list_per_page = 100
-    fields = [
+    fields = (
         "round",
         "region",
         "scope",
@@ -71,7 +71,7 @@ class ReminderAdmin(ReadOnlyModelAdmin):
         "message_id",
         "created_at",
         "updated_at",
-    ]
+    )
     readonly_fields = fields
 
     @admin.display(description=_("region"), ordering="scope")

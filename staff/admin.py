@@ -20,14 +20,14 @@ class InvitationInline(admin.TabularInline):
     fk_name = "contact_person"
     extra = 0
     can_delete = False
-    fields = [
+    fields = (
         "created_at",
         "status_display",
         "expires_at",
         "sent_at",
         "send_attempts",
         "last_error",
-    ]
+    )
     readonly_fields = fields
     ordering = ["-created_at"]
     verbose_name_plural = _("inbjudningar")

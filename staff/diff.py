@@ -143,8 +143,8 @@ class TotalChange:
 
 @dataclass
 class VersionDiff:
-    old_number: int
-    new_number: int
+    old_number: int | None
+    new_number: int | None
     part1: list[FieldChange] = field(default_factory=list)
     budget: list[BudgetChange] = field(default_factory=list)
     interventions: list[ItemChange] = field(default_factory=list)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from inventories.models import AuditEvent, Inventory, InventoryVersion, Round
@@ -31,7 +32,7 @@ STATUS_LABELS = {value: label for value, label, _icon in STATUSES}
 STATUS_ICONS = {value: icon for value, _label, icon in STATUSES}
 
 
-def status_info(inventory) -> tuple[str, str, str]:
+def status_info(inventory) -> tuple[str, str | Promise, str]:
     """``(status, label, icon)`` of an inventory, or of a region that has not started."""
     status = inventory.status if inventory is not None else NOT_STARTED
     return status, STATUS_LABELS[status], STATUS_ICONS[status]
@@ -132,7 +133,7 @@ class BoardRow:
 @dataclass
 class StatusCount:
     status: str
-    label: str
+    label: str | Promise
     icon: str
     count: int
     total: int
@@ -206,7 +207,7 @@ def last_reminders(round_) -> dict[int, tuple]:
         .values_list("region_id", "sent_at", "kind")
     )
     labels = dict(Reminder.Kind.choices)
-    latest = {}
+    latest: dict[int, tuple] = {}
     for region_id, sent_at, kind in rows:
         latest.setdefault(region_id, (sent_at, labels.get(kind, kind)))
     return latest

@@ -33,7 +33,7 @@ class VersionDocumentAdmin(ReadOnlyModelAdmin):
     list_select_related = ["version__inventory__round", "version__inventory__region"]
     ordering = ["-created_at", "-id"]
     actions = ["render_again"]
-    fields = [
+    fields = (
         "version",
         "status",
         "download",
@@ -48,7 +48,7 @@ class VersionDocumentAdmin(ReadOnlyModelAdmin):
         "receipt_attempts",
         "receipt_last_error",
         "staff_notified_at",
-    ]
+    )
     readonly_fields = fields
 
     def get_queryset(self, request):

@@ -49,14 +49,14 @@ class VersionInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = [
+    fields = (
         "number",
         "submitted_at",
         "submitted_by_name",
         "deadline",
         "on_time_display",
         "sha256",
-    ]
+    )
     readonly_fields = fields
     ordering = ["number"]
 
@@ -133,7 +133,7 @@ class InventoryAdmin(admin.ModelAdmin):
     ordering = ["round", "region__code"]
     actions = ["accept_selected", "return_selected"]
     inlines = [VersionInline]
-    fields = [
+    fields = (
         "round",
         "region",
         "status",
@@ -147,7 +147,7 @@ class InventoryAdmin(admin.ModelAdmin):
         "return_message",
         "deadline_override",
         "deadline_override_reason",
-    ]
+    )
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -249,7 +249,7 @@ class InventoryVersionAdmin(ReadOnlyModelAdmin):
     list_select_related = ["inventory__round", "inventory__region"]
     search_fields = ["inventory__region__name", "inventory__region__code", "sha256"]
     ordering = ["inventory__round", "inventory__region__code", "number"]
-    fields = [
+    fields = (
         "inventory",
         "number",
         "submitted_at",
@@ -258,7 +258,7 @@ class InventoryVersionAdmin(ReadOnlyModelAdmin):
         "deadline",
         "sha256",
         "snapshot_json",
-    ]
+    )
     readonly_fields = fields
 
     @admin.display(description=_("i tid"), boolean=True)
@@ -280,7 +280,7 @@ class AuditEventAdmin(ReadOnlyModelAdmin):
     search_fields = ["message", "region__name", "actor__email", "actor__full_name"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
-    fields = ["created_at", "action", "inventory", "round", "region", "actor", "message", "data"]
+    fields = ("created_at", "action", "inventory", "round", "region", "actor", "message", "data")
     readonly_fields = fields
 
     @admin.display(description=_("beskrivning"))

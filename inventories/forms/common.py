@@ -5,6 +5,7 @@ both show next to the field and in the summary.
 """
 
 import re
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -52,6 +53,8 @@ class MaxCharacters:
 class PortalBoundField(AccessibleBoundField):
     """A bound field whose messages include the completeness message in review mode."""
 
+    form: "PortalForm"
+
     def extra_messages(self) -> list[str]:
         extra = self.form.review_errors.get(self.name)
         return [str(extra)] if extra else []
@@ -90,7 +93,8 @@ class PortalForm(forms.Form):
             for message in self.non_field_errors()
         ]
         for bound in self:
-            for message in bound.messages:
+            # bound_field_class makes every bound field of this form a PortalBoundField.
+            for message in cast(PortalBoundField, bound).messages:
                 items.append(
                     {
                         "anchor": bound.auto_id if not bound.is_hidden else None,

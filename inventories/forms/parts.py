@@ -66,18 +66,22 @@ class BaseBudgetFormSet(forms.BaseFormSet):
             form.fields["DELETE"].label = _("Ta bort raden")
             form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
 
+    def _marked_for_removal(self, form) -> bool:
+        """Whether the row's "Ta bort raden" box is ticked (as Django's own formset decides)."""
+        return bool(form.cleaned_data.get(forms.formsets.DELETION_FIELD_NAME, False))
+
     def lines(self) -> list[dict]:
         """The filled-in rows, in order, without the ones marked for removal."""
         return [
             {"description": form.cleaned_data["description"], "amount": form.cleaned_data["amount"]}
             for form in self.forms
-            if not self._should_delete_form(form) and not form.is_blank
+            if not self._marked_for_removal(form) and not form.is_blank
         ]
 
     def error_items(self) -> list[dict]:
         items = []
         for number, form in enumerate(self.forms, start=1):
-            if form.frozen or self._should_delete_form(form):
+            if form.frozen or self._marked_for_removal(form):
                 continue
             items.extend(form.error_items(label_prefix=_("Budgetrad %(n)s: ") % {"n": number}))
         return items

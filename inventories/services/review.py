@@ -141,7 +141,7 @@ def inventory_returned_notify(*, event_id) -> int:
         .filter(pk=event_id, action=AuditEvent.Action.RETURNED, inventory__isnull=False)
         .first()
     )
-    if event is None or event.data.get("notice_complete"):
+    if event is None or event.inventory is None or event.data.get("notice_complete"):
         return 0
     sent = 0
     recipients = [cp.user for cp in contact_persons_active(region=event.inventory.region)]

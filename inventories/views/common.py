@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,18 +13,19 @@ from django.utils.translation import gettext as _
 from inventories import services
 from inventories.completeness import PART_TITLES, Completeness, inventory_completeness
 from inventories.errors import InventoryLocked
-from inventories.models import Inventory
+from inventories.models import Inventory, Round
 from inventories.selectors import inventory_find
 from inventories.services.guards import ensure_editable
+from regions.models import Region
 
 
 @dataclass
 class Page:
     """What every inventory page needs: where it is, who looks, and whether it may change."""
 
-    request: object
-    region: object
-    round: object
+    request: HttpRequest
+    region: Region
+    round: Round
     inventory: Inventory | None
     is_contact: bool
     locked_reason: str = ""

@@ -126,7 +126,7 @@ def reminders_send_due(*, now=None) -> Counter:
     Returns how many rows ended in each outcome.
     """
     now = now or timezone.now()
-    outcomes = Counter()
+    outcomes: Counter[str] = Counter()
     seen = set()
     due = Reminder.objects.filter(status=Reminder.Status.PENDING, next_attempt_at__lte=now)
     while True:
