@@ -1,6 +1,7 @@
 """The public pages and the session warning, in Chromium, with axe."""
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.tests.browser.conftest import sign_in
 
@@ -41,15 +42,16 @@ def test_session_warning_lets_the_user_stay_signed_in(page, contact, settings, a
     sign_in(page, contact.email)
     page.wait_for_url("**/region/region-skane/")
     dialog = page.get_by_role("alertdialog")
-    assert not dialog.is_visible()
+    expect(dialog).to_be_hidden()
     page.clock.run_for("06:50")
-    assert dialog.is_visible()
-    assert "Du loggas snart ut" in dialog.inner_text()
-    assert page.evaluate("document.activeElement.textContent.trim()") == "Fortsätt vara inloggad"
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Du loggas snart ut")
+    expect(dialog.get_by_role("button", name="Fortsätt vara inloggad")).to_be_focused()
     axe_check(page, "session warning dialog")
     with page.expect_response("**/session/forlang/") as response_info:
         page.keyboard.press("Enter")
     assert response_info.value.status == 200
-    assert not dialog.is_visible()
+    # The dialog closes once the page has read the answer, a moment after it arrives.
+    expect(dialog).to_be_hidden()
     page.clock.run_for("04:00")
-    assert not dialog.is_visible()
+    expect(dialog).to_be_hidden()
