@@ -55,3 +55,22 @@ def test_session_warning_lets_the_user_stay_signed_in(page, contact, settings, a
     expect(dialog).to_be_hidden()
     page.clock.run_for("04:00")
     expect(dialog).to_be_hidden()
+
+
+TRANSITIONS_JS = """() => ['.btn', '.form-control', '.navbar-toggler'].map((selector) =>
+  getComputedStyle(document.querySelector(selector)).transitionDuration)"""
+
+
+def test_reduced_motion_turns_every_transition_off(page):
+    """The tests' browsers ask for reduced motion, as a user can in the operating system, and
+    the portal honours it: a focused button, field or menu changes at once. This is what keeps
+    axe from measuring a colour half-way through a transition."""
+    page.goto("/konto/logga-in/")
+    assert page.evaluate("matchMedia('(prefers-reduced-motion: reduce)').matches")
+    durations = page.evaluate(TRANSITIONS_JS)
+    assert durations == ["0s", "0s", "0s"], durations
+    assert page.evaluate("getComputedStyle(document.documentElement).scrollBehavior") == "auto"
+    # Without the setting the same elements do move, so the check above is not vacuous.
+    page.emulate_media(reduced_motion="no-preference")
+    assert all(duration != "0s" for duration in page.evaluate(TRANSITIONS_JS))
+    assert page.evaluate("getComputedStyle(document.documentElement).scrollBehavior") == "smooth"
