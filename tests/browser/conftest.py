@@ -2,6 +2,11 @@
 
 Browser tests skip with a reason when Chromium or Playwright is missing, and fail instead under
 REQUIRE_SERVICES=1 (CI). Screenshots go to test-artifacts/screenshots/ (git-ignored).
+
+Every browser context asks for reduced motion, so the portal's CSS turns transitions off: a
+focused or hovered button has its final colours at once, a dialog or the menu is complete when it
+shows, and axe never measures a colour half-way through a change. axe also waits until nothing
+on the page is still moving, in case a transition slips past the reduced-motion rules.
 """
 
 import os
@@ -46,18 +51,24 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def browser_context(chromium, live_server, request):
-    marker = request.node.get_closest_marker("viewport")
-    viewport = marker.args[0] if marker else DESKTOP
+def new_context(chromium, live_server, viewport=DESKTOP):
+    """A fresh browser (its own cookies and storage) as the tests' users have it."""
     context = chromium.new_context(
         base_url=live_server.url,
         viewport=viewport,
         locale="sv-SE",
         timezone_id="Europe/Stockholm",
+        reduced_motion="reduce",
         accept_downloads=True,
     )
     context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture
+def browser_context(chromium, live_server, request):
+    marker = request.node.get_closest_marker("viewport")
+    context = new_context(chromium, live_server, marker.args[0] if marker else DESKTOP)
     yield context
     context.close()
 
@@ -72,8 +83,18 @@ def page(browser_context):
     page.close()
 
 
+# True when no transition or animation with an end is running (infinite ones never settle).
+STILL_JS = """() => !document.getAnimations().some((animation) =>
+  animation.playState === 'running' && animation.effect
+  && animation.effect.getComputedTiming().endTime !== Infinity)"""
+
+
 class AxeChecker:
-    """Runs axe-core on a page and remembers which pages were scanned."""
+    """Runs axe-core on a page and remembers which pages were scanned.
+
+    axe reads the colours as they are at that moment, so it waits until nothing on the page is
+    moving: a colour half-way through a transition is not what the user sees for long.
+    """
 
     def __init__(self):
         from axe_playwright_python.sync_playwright import Axe
@@ -82,6 +103,7 @@ class AxeChecker:
         self.scanned = []
 
     def __call__(self, page, label):
+        page.wait_for_function(STILL_JS)
         results = self.axe.run(
             page,
             options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},

@@ -226,6 +226,16 @@ def accept_invitation(page, path, axe_check, screenshot=None):
         screenshot(page, "region-start")
 
 
+def expect_budget_sum(page, text):
+    """Wait until the live sum under the budget shows what was typed.
+
+    The page adds the sum half a second after typing, or at once when the amount field loses
+    focus. Clicking a button below before then moves the button away between the mouse's press
+    and release (the press takes focus from the field), and the click is lost.
+    """
+    expect(page.locator("[data-budget-live]")).to_contain_text(text)
+
+
 def fill_part1(page, axe_check, screenshot=None):
     """Del 1 with a budget over the start capital first: the error, nothing lost, then fixed."""
     go_to_start_link(page, "Del 1 – Nuläge")
@@ -239,6 +249,7 @@ def fill_part1(page, axe_check, screenshot=None):
     page.get_by_label("Belopp i kronor, rad 1").fill(first_amount)
     page.get_by_label("Användning, rad 2").fill(second)
     page.get_by_label("Belopp i kronor, rad 2").fill("50 000")  # 110 000 > 100 000
+    expect_budget_sum(page, "110 000 kr, 10 000 kr mer än startkapitalet")
     typed = form_values(page)
     submit(page, page.get_by_role("button", name="Spara", exact=True))
     assert_error_summary_focused(page, ["startkapital"])
@@ -250,6 +261,7 @@ def fill_part1(page, axe_check, screenshot=None):
     page.locator("[data-error-summary] a").first.click()
     assert page.evaluate("document.activeElement.id") == "id_budget"
     page.get_by_label("Belopp i kronor, rad 2").fill(BUDGET[1][1])
+    expect_budget_sum(page, "100 000 kr, 0 kr kvar av startkapitalet")
     submit(page, page.get_by_role("button", name="Spara och gå till Del 2"))
     wait_for_path(page, "/del-2/")
     expect(page.locator(".messages")).to_contain_text("Del 1 är sparad.")

@@ -89,10 +89,11 @@ def test_expired_dialog_leads_back_to_the_page_and_the_text(page, contact, setti
     expect(dialog).to_be_visible()
     Session.objects.all().delete()
     page.clock.run_for("03:11")
-    assert "Du har loggats ut" in dialog.inner_text()
-    assert "Texten du skrev finns kvar" in dialog.inner_text()
-    assert dialog.get_by_role("link", name="Logga in igen").is_visible()
-    assert page.evaluate("document.activeElement.textContent.trim()") == "Logga in igen"
+    expect(dialog).to_contain_text("Du har loggats ut")
+    expect(dialog).to_contain_text("Texten du skrev finns kvar")
+    login_link = dialog.get_by_role("link", name="Logga in igen")
+    expect(login_link).to_be_visible()
+    expect(login_link).to_be_focused()
     axe_check(page, "session expired dialog")
     with page.expect_navigation():
         page.keyboard.press("Enter")

@@ -13,7 +13,7 @@ from inventories.demo import practice_round
 from inventories.models import Inventory
 from inventories.services import inventory_submit
 from inventories.tests.factories import open_inventory
-from tests.browser.conftest import DESKTOP, sign_in
+from tests.browser.conftest import new_context, sign_in
 from tests.browser.journeys import (
     assert_error_summary_focused,
     go_to_start_link,
@@ -36,13 +36,7 @@ NEW_COLLABORATION = (
 @pytest.fixture
 def contact_page(chromium, live_server):
     """The contact person's own browser, beside the handläggare's ``page``."""
-    context = chromium.new_context(
-        base_url=live_server.url,
-        viewport=DESKTOP,
-        locale="sv-SE",
-        timezone_id="Europe/Stockholm",
-    )
-    context.set_default_timeout(15_000)
+    context = new_context(chromium, live_server)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
