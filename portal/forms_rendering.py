@@ -11,6 +11,16 @@ from django.forms.boundfield import BoundField
 from django.forms.renderers import DjangoTemplates
 
 
+def bootstrap_class(widget) -> str:
+    """Bootstrap's class for a widget that names none: the look of the portal's fields."""
+    input_type = getattr(widget, "input_type", "")
+    if input_type in ("checkbox", "radio"):
+        return "form-check-input"
+    if input_type == "select":
+        return "form-select"
+    return "form-control"
+
+
 class AccessibleBoundField(BoundField):
     """A bound field that knows its messages, their element id, and what describes it."""
 
@@ -45,6 +55,8 @@ class AccessibleBoundField(BoundField):
     def build_widget_attrs(self, attrs, widget=None):
         widget = widget or self.field.widget
         attrs = super().build_widget_attrs(attrs, widget)
+        if not widget.is_hidden and not (attrs.get("class") or widget.attrs.get("class")):
+            attrs["class"] = bootstrap_class(widget)
         if not widget.is_hidden and self.messages:
             attrs["aria-invalid"] = "true"
             classes = attrs.get("class") or widget.attrs.get("class", "")

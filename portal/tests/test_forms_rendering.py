@@ -27,6 +27,7 @@ def test_a_plain_django_form_gets_the_accessible_bound_field_and_template():
     assert 'aria-invalid="true"' in html
     assert 'aria-describedby="id_email_helptext id_email_error"' in html
     assert "(obligatoriskt)" in html
+    assert "form-control is-invalid" in html
 
 
 def test_a_valid_field_has_no_error_markup():

@@ -130,9 +130,9 @@ def test_contact_journey_with_the_keyboard_only(page, contact, axe_check):
 
     page.goto("/konto/logga-in/")
     # The e-mail field has focus on arrival.
-    assert focused(page)["name"] == "E-postadress"
+    assert focused(page)["name"].startswith("E-postadress")
     page.keyboard.type(contact.email)
-    type_into(page, "Lösenord", "Behovsinventering-2019")
+    type_into(page, re.compile(r"^Lösenord"), "Behovsinventering-2019")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     wait_for_path(page, "/region/region-skane/")
