@@ -9,13 +9,22 @@ from django.utils.translation import gettext_lazy as _
 STAFF_GROUP_NAME = "Handläggare"
 
 
+def normalize_email_address(email: str) -> str:
+    """The one spelling of an address the portal stores and compares: trimmed and lower-case.
+
+    Every entry point (sign-in, password reset, invitations, the admin, the staff forms) passes
+    the address through here, so ``Kontakt@Region.SE`` and ``kontakt@region.se`` are one account.
+    """
+    return BaseUserManager.normalize_email((email or "").strip()).lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=normalize_email_address(email), **extra_fields)
         if password:
             user.set_password(password)
         else:
@@ -74,7 +83,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self):
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = normalize_email_address(self.email)
 
     def get_full_name(self):
         return self.full_name
