@@ -37,7 +37,7 @@ class UserCreationForm(AdminUserCreationForm):
 
     def clean_email(self):
         email = normalize_email_address(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
+        if User.objects.filter(email=email).exists():
             raise self.instance.unique_error_message(User, ["email"])
         return email
 
@@ -49,7 +49,7 @@ class UserChangeFormWithEmail(UserChangeForm):
 
     def clean_email(self):
         email = normalize_email_address(self.cleaned_data["email"])
-        others = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        others = User.objects.filter(email=email).exclude(pk=self.instance.pk)
         if others.exists():
             raise self.instance.unique_error_message(User, ["email"])
         return email

@@ -2,16 +2,29 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import normalize_email_address
+
 PASSWORD_HELP_TEXT = _(
     "Minst 12 tecken. Välj något som inte liknar ditt namn eller din e-postadress, som inte "
     "bara består av siffror och som inte är ett vanligt lösenord."
 )
 
 
+class NormalizedEmailField(forms.EmailField):
+    """An e-mail address as the portal stores it: trimmed and lower-case (one account per address).
+
+    Every form where someone types an address that names an account uses this field.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_email_address(value) if value else value
+
+
 class EmailAuthenticationForm(AuthenticationForm):
     """Sign-in with e-mail address and password, with Swedish messages."""
 
-    username = forms.EmailField(
+    username = NormalizedEmailField(
         label=_("E-postadress"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
@@ -59,7 +72,7 @@ class PortalPasswordChangeForm(PortalSetPasswordForm, PasswordChangeForm):
 class AccessRequestForm(forms.Form):
     """'I cannot get in': asks for a password reset or a new invitation link by e-mail."""
 
-    email = forms.EmailField(
+    email = NormalizedEmailField(
         label=_("E-postadress"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),

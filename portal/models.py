@@ -43,7 +43,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        return self.get(email=normalize_email_address(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -76,6 +76,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["full_name", "email"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="portal_user_email_ci_unique"),
+            # Stored as normalize_email_address() spells it, so an exact lookup finds the account.
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="portal_user_email_lowercase"
+            ),
         ]
 
     def __str__(self):

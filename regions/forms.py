@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import AccessRequestForm, PortalSetPasswordForm
+from portal.forms import AccessRequestForm, NormalizedEmailField, PortalSetPasswordForm
 from regions.models import ContactPerson, Region
 
 
@@ -23,7 +23,7 @@ class ContactPersonRegisterForm(forms.ModelForm):
     """Staff register a contact person in one form; the admin calls contact_person_register."""
 
     full_name = forms.CharField(label=_("Fullständigt namn"), max_length=150)
-    email = forms.EmailField(
+    email = NormalizedEmailField(
         label=_("E-postadress"),
         max_length=254,
         help_text=_("Inbjudan skickas hit. Adressen blir kontaktpersonens inloggning."),
@@ -44,8 +44,8 @@ class ContactPersonRegisterForm(forms.ModelForm):
         return full_name
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if get_user_model().objects.filter(email__iexact=email).exists():
+        email = self.cleaned_data["email"]
+        if get_user_model().objects.filter(email=email).exists():
             raise forms.ValidationError(
                 _("Det finns redan ett konto med e-postadressen %(email)s."),
                 code="email_taken",

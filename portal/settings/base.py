@@ -120,6 +120,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_USERNAME_FORM_FIELD = "username"
+# One counter per account whatever the spelling: KONTAKT@… and kontakt@… are the same account.
+AXES_USERNAME_CALLABLE = "portal.throttling.axes_username"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
 AXES_VERBOSE = False
 # Successful sign-ins are not logged; failed ones are purged after 30 days (privacy notice).

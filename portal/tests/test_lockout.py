@@ -97,3 +97,21 @@ def test_choosing_a_new_password_by_e_mail_lifts_the_lockout(client, contact):
     response = sign_in(client, contact.email, "Ny-Hallbar-Region-2020")
     assert response.status_code == 302
     assert response.url == reverse("home")
+
+
+def test_five_failures_in_one_spelling_lock_every_spelling(client, contact):
+    shouted = contact.email.upper()
+    assert_lockout_page(fail_five_times(client, shouted))
+
+    for spelling in (contact.email, contact.email.title(), f"  {contact.email.capitalize()} "):
+        response = sign_in(client, spelling, PASSWORD)
+        assert_lockout_page(response)
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_in_mixed_spellings_add_up_to_one_lockout(client, contact):
+    spellings = [contact.email, contact.email.upper(), contact.email.title()]
+    for n in range(4):
+        assert sign_in(client, spellings[n % 3], f"fel-{n}").status_code == 200
+    assert_lockout_page(sign_in(client, spellings[1], "fel-5"))
+    assert_lockout_page(sign_in(client, contact.email, PASSWORD))
