@@ -239,6 +239,14 @@ def _reference_data(request):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with empty rate-limit counters (the local-memory cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Every test stores files (PDFs) in its own temporary folder."""
     settings.MEDIA_ROOT = str(tmp_path / "media")

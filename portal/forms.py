@@ -82,8 +82,19 @@ class AccessRequestForm(forms.Form):
         },
     )
 
-    def save(self, **kwargs):
-        """Called by Django's PasswordResetView; the same action serves both pages."""
-        from regions.services import account_access_request
+    def save(self, request=None, **kwargs):
+        """Queue the request unless it is over the limit; the answer is the same either way.
 
-        account_access_request(email=self.cleaned_data["email"])
+        Called by Django's PasswordResetView and by the "ny länk" page. The request does the
+        same work for a known and an unknown address (check the limits, queue a task after
+        commit): the worker looks the address up and sends whatever e-mail applies, so neither
+        the answer nor its timing tells whether an account exists.
+        """
+        from portal.queue import enqueue_on_commit
+        from portal.throttling import access_request_allowed
+        from regions.tasks import account_access_request_send
+
+        email = self.cleaned_data["email"]
+        if request is not None and not access_request_allowed(request, email):
+            return
+        enqueue_on_commit(account_access_request_send, email)

@@ -127,6 +127,18 @@ AXES_VERBOSE = False
 # Successful sign-ins are not logged; failed ones are purged after 30 days (privacy notice).
 AXES_DISABLE_ACCESS_LOG = True
 
+# Caches. The rate limits below count here, so production needs one cache that every web process
+# shares: CACHE_URL (e.g. redis://127.0.0.1:6379/1); production falls back to the broker's Redis.
+# Locally and in tests: local memory (one process).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+RATELIMIT_USE_CACHE = "default"
+
+# "Glömt lösenordet?" and "Ny länk": e-mails per address and requests per client address
+# (django-ratelimit's "<count>/<period>" with s, m, h or d). Over the limit the answer is the
+# same neutral page; only no e-mail leaves.
+ACCESS_REQUEST_RATE_PER_ADDRESS = env.str("ACCESS_REQUEST_RATE_PER_ADDRESS", default="3/h")
+ACCESS_REQUEST_RATE_PER_CLIENT = env.str("ACCESS_REQUEST_RATE_PER_CLIENT", default="20/h")
+
 # Invitation links for contact persons.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 

@@ -84,9 +84,12 @@ def test_trying_again_during_the_lockout_starts_the_fifteen_minutes_over(client,
         assert sign_in(client, contact.email, PASSWORD).status_code == 302
 
 
-def test_choosing_a_new_password_by_e_mail_lifts_the_lockout(client, contact):
+def test_choosing_a_new_password_by_e_mail_lifts_the_lockout(
+    client, contact, django_capture_on_commit_callbacks
+):
     fail_five_times(client, contact.email)
-    client.post(reverse("password_reset"), {"email": contact.email}, REMOTE_ADDR=ADDRESS)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("password_reset"), {"email": contact.email}, REMOTE_ADDR=ADDRESS)
     path = re.search(r"/konto/losenord/aterstall/[^/\s]+/[^/\s]+/", mail.outbox[0].body).group(0)
     set_password_url = client.get(path, follow=True).redirect_chain[-1][0]
     client.post(
