@@ -6,6 +6,7 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connections
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -109,6 +110,22 @@ def accessibility_statement(request):
 
 def privacy_notice(request):
     return render(request, "portal/privacy.html")
+
+
+def bad_request(request, exception):
+    """400, or 413 when the body was larger (or had more fields) than the settings allow."""
+    if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        return render(request, "413.html", status=413)
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request, exception):
+    return render(request, "403.html", status=403)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the Swedish 403 page, telling how to send the form again."""
+    return render(request, "403.html", {"csrf_failure": True}, status=403)
 
 
 def page_not_found(request, exception):

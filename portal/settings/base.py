@@ -77,9 +77,13 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# SQLite (make run): wait up to 20 s for a writer instead of failing at once, and take the write
+# lock when a transaction begins (BEGIN IMMEDIATE). A deferred transaction that reads first and
+# writes later cannot wait for another writer: SQLite answers "database is locked" at once.
+SQLITE_OPTIONS = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a writer instead of failing at once when two requests save together.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    for _option, _value in SQLITE_OPTIONS.items():
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(_option, _value)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
@@ -102,6 +106,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
+
+# The largest legal form is Del 1: six texts of 10,000 characters and 100 budget rows of
+# 200 + 20 characters, 82,000 characters. Percent-encoded four-byte characters take 12 bytes
+# each: at most about 1 MB. Twice that is the limit; a larger body gets the Swedish 413 page.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
