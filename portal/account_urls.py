@@ -13,6 +13,17 @@ urlpatterns = [
         name="login",
     ),
     path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tvastegsverifiering/", views.second_factor_verify, name="second_factor_verify"),
+    path(
+        "tvastegsverifiering/aktivera/",
+        views.second_factor_enrol,
+        name="second_factor_enrol",
+    ),
+    path(
+        "tvastegsverifiering/reservkoder/",
+        views.second_factor_backup_codes,
+        name="second_factor_backup_codes",
+    ),
     # The form sends the e-mail itself (regions.services.account_access_request): a reset link
     # (templates/emails/password_reset.*) to a user with a password, a new invitation to a
     # contact person who has not chosen one yet.

@@ -7,22 +7,24 @@ rights: only superusers change them, and only superusers add, delete or even see
 Contact persons are registered, invited and deactivated under *Kontaktpersoner* through the
 audited services.
 
-Audit: every change the admin makes to an account (add, change, password, delete, second
-factor reset) is written to Django's admin log (``LogEntry``: who, when, which account, which
-fields), which superusers read under *Ändringslogg för konton*. ``LogEntry`` rather than the
-inventories' ``AuditEvent``: an account is not an inventory or a region (``AuditEvent`` is
-the history of one region's inventory), the portal app may not import ``inventories`` (the
-dependency rule), and the admin already writes ``LogEntry`` on every save through the same code
-path that the views below cannot bypass.
+Audit: every change the admin makes to an account (add, change, password, delete, a second
+factor reset by a superuser) is written to Django's admin log (``LogEntry``: who, when, which
+account, which fields), which superusers read in the admin's log entries. Why ``LogEntry`` and
+not the inventories' ``AuditEvent``: an account is neither an inventory nor a region
+(``AuditEvent`` is one region's inventory history), the portal app may not import
+``inventories`` (the dependency rule), and the admin writes ``LogEntry`` on every save through
+a code path that the views below cannot bypass.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from portal import services
 from portal.admin_base import ReadOnlyModelAdmin
 from portal.models import User, normalize_email_address
 
@@ -143,6 +145,32 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    actions = ["second_factor_reset"]
+
+    def has_second_factor_reset_permission(self, request):
+        return request.user.is_superuser
+
+    @admin.action(
+        description=_("Återställ tvåstegsverifiering (borttappad telefon)"),
+        permissions=["second_factor_reset"],
+    )
+    def second_factor_reset(self, request, queryset):
+        """The chosen staff enrol a new app at their next sign-in; each reset is logged."""
+        for user in queryset:
+            services.second_factor_reset(user=user, actor=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "Tvåstegsverifieringen är återställd för %(count)d konto. Kontot aktiverar en "
+                "ny app vid nästa inloggning.",
+                "Tvåstegsverifieringen är återställd för %(count)d konton. Kontona aktiverar en "
+                "ny app vid nästa inloggning.",
+                len(queryset),
+            )
+            % {"count": len(queryset)},
+            messages.SUCCESS,
+        )
 
     def user_change_password(self, request, id, form_url=""):
         """Only a superuser sets another account's password (a handläggare never does)."""

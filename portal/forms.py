@@ -98,3 +98,29 @@ class AccessRequestForm(forms.Form):
         if request is not None and not access_request_allowed(request, email):
             return
         enqueue_on_commit(account_access_request_send, email)
+
+
+class SecondFactorForm(forms.Form):
+    """The one-time code from the authenticator app (or a backup code)."""
+
+    token = forms.CharField(
+        label=_("Engångskod"),
+        max_length=32,
+        help_text=_("Sex siffror från autentiseringsappen, eller en av dina reservkoder."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "spellcheck": "false",
+                "autocapitalize": "off",
+            }
+        ),
+        error_messages={"required": _("Skriv koden från appen.")},
+    )
+
+
+class SecondFactorEnrolForm(SecondFactorForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["token"].help_text = _("Sex siffror som appen visar när kontot är tillagt.")

@@ -96,6 +96,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
     @property
+    def needs_second_factor(self) -> bool:
+        """Staff confirm every sign-in with a one-time code; contact persons use a password."""
+        return self.is_active and (self.is_superuser or self.is_handlaggare)
+
+    @property
     def is_handlaggare(self) -> bool:
         """Tillväxtverket staff: active staff users in the Handläggare group (or superusers)."""
         if not (self.is_active and self.is_staff):

@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "portal",
     "regions",
     "inventories",
@@ -46,6 +49,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor (staff)?
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -149,6 +154,14 @@ RATELIMIT_USE_CACHE = "default"
 # same neutral page; only no e-mail leaves.
 ACCESS_REQUEST_RATE_PER_ADDRESS = env.str("ACCESS_REQUEST_RATE_PER_ADDRESS", default="3/h")
 ACCESS_REQUEST_RATE_PER_CLIENT = env.str("ACCESS_REQUEST_RATE_PER_CLIENT", default="20/h")
+
+# The second factor of staff (handläggare and superusers): a TOTP app, plus backup codes.
+OTP_TOTP_ISSUER = "Tillväxtverket behovsinventering"
+# Wrong codes make the next try wait 1, 2, 4, … seconds (django-otp's throttling per device).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+#: How many one-time backup codes a handläggare gets at enrolment.
+SECOND_FACTOR_BACKUP_CODES = 10
 
 # Invitation links for contact persons.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
