@@ -17,6 +17,7 @@ from portal.tests.browser.conftest import DESKTOP, sign_in
 from portal.tests.browser.journeys import (
     assert_error_summary_focused,
     go_to_start_link,
+    pass_second_factor,
     submit,
     wait_for_path,
 )
@@ -69,8 +70,15 @@ def test_staff_return_resubmit_accept_and_export(
     round_ = submitted.round
     staff = page
 
-    # The board shows the submission.
+    # The first sign-in enrols an authenticator app; the next one asks for its code.
     sign_in(staff, staff_user.email)
+    key = pass_second_factor(staff, axe_check)
+    wait_for_path(staff, f"/handlaggare/omgang/{round_.slug}/")
+    submit(staff, staff.get_by_role("button", name="Logga ut"))
+    sign_in(staff, staff_user.email)
+    pass_second_factor(staff, axe_check, key=key)
+
+    # The board shows the submission.
     wait_for_path(staff, f"/handlaggare/omgang/{round_.slug}/")
     assert staff.locator("h1").inner_text() == f"Lägesbild – {round_.name}"
     tile = staff.get_by_role("link", name=re.compile(r"^12 Region Skåne\W+Inskickad"))
