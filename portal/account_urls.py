@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from portal import views
-from portal.forms import AccessRequestForm, EmailAuthenticationForm, PortalPasswordChangeForm
+from portal.forms import EmailAuthenticationForm, PortalPasswordChangeForm
 
 urlpatterns = [
     path(
@@ -24,14 +24,8 @@ urlpatterns = [
         views.second_factor_backup_codes,
         name="second_factor_backup_codes",
     ),
-    # The form sends the e-mail itself (regions.services.account_access_request): a reset link
-    # (templates/emails/password_reset.*) to a user with a password, a new invitation to a
-    # contact person who has not chosen one yet.
-    path(
-        "losenord/aterstall/",
-        auth_views.PasswordResetView.as_view(form_class=AccessRequestForm),
-        name="password_reset",
-    ),
+    # "losenord/aterstall/" (password_reset) is in regions.account_urls: its form queues a reset
+    # link or a new invitation (regions.services.account_access_request).
     path(
         "losenord/aterstall/skickat/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -70,7 +70,11 @@ class PortalPasswordChangeForm(PortalSetPasswordForm, PasswordChangeForm):
 
 
 class AccessRequestForm(forms.Form):
-    """'I cannot get in': asks for a password reset or a new invitation link by e-mail."""
+    """'I cannot get in': asks for a password reset or a new invitation link by e-mail.
+
+    Only the field: ``regions.forms.InvitationRequestForm`` adds ``save()``, which queues the
+    request (the regions app decides between a reset link and a new invitation).
+    """
 
     email = NormalizedEmailField(
         label=_("E-postadress"),
@@ -81,23 +85,6 @@ class AccessRequestForm(forms.Form):
             "invalid": _("Skriv en e-postadress i formen namn@exempel.se."),
         },
     )
-
-    def save(self, request=None, **kwargs):
-        """Queue the request unless it is over the limit; the answer is the same either way.
-
-        Called by Django's PasswordResetView and by the "ny länk" page. The request does the
-        same work for a known and an unknown address (check the limits, queue a task after
-        commit): the worker looks the address up and sends whatever e-mail applies, so neither
-        the answer nor its timing tells whether an account exists.
-        """
-        from portal.queue import enqueue_on_commit
-        from portal.throttling import access_request_allowed
-        from regions.tasks import account_access_request_send
-
-        email = self.cleaned_data["email"]
-        if request is not None and not access_request_allowed(request, email):
-            return
-        enqueue_on_commit(account_access_request_send, email)
 
 
 class SecondFactorForm(forms.Form):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("session/forlang/", views.session_extend, name="session_extend"),
     path("i18n/setlang/", views.language_set, name="set_language"),
     path("konto/", include("portal.account_urls")),
+    path("konto/", include("regions.account_urls")),
     path("", include("regions.urls")),
     path("", include("inventories.urls")),
     path("admin/", admin.site.urls),

@@ -3,6 +3,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms import AccessRequestForm, NormalizedEmailField, PortalSetPasswordForm
+from portal.queue import enqueue_on_commit
+from portal.throttling import access_request_allowed
 from regions.models import ContactPerson, Region
 
 
@@ -16,7 +18,24 @@ class InvitationAcceptForm(PortalSetPasswordForm):
 
 
 class InvitationRequestForm(AccessRequestForm):
-    """Ask for a new invitation link (or a password reset link) by e-mail address."""
+    """Ask for a new invitation link (or a password reset link) by e-mail address.
+
+    Serves "Ny länk" and "Glömt lösenordet?" (Django's PasswordResetView calls ``save``).
+    """
+
+    def save(self, request=None, **kwargs):
+        """Queue the request unless it is over the limit; the answer is the same either way.
+
+        The request does the same work for a known and an unknown address (check the limits,
+        queue a task after commit): the worker looks the address up and sends whatever e-mail
+        applies, so neither the answer nor its timing tells whether an account exists.
+        """
+        from regions.tasks import account_access_request_send
+
+        email = self.cleaned_data["email"]
+        if request is not None and not access_request_allowed(request, email):
+            return
+        enqueue_on_commit(account_access_request_send, email)
 
 
 class ContactPersonRegisterForm(forms.ModelForm):
