@@ -3,6 +3,7 @@ from django.urls import path
 
 from portal import views
 from portal.forms import EmailAuthenticationForm, PortalPasswordChangeForm
+from portal.permissions import second_factor_required
 
 urlpatterns = [
     path(
@@ -43,7 +44,9 @@ urlpatterns = [
     ),
     path(
         "losenord/byt/",
-        auth_views.PasswordChangeView.as_view(form_class=PortalPasswordChangeForm),
+        second_factor_required(
+            auth_views.PasswordChangeView.as_view(form_class=PortalPasswordChangeForm)
+        ),
         name="password_change",
     ),
     path(

@@ -22,6 +22,20 @@ def second_factor_redirect(request):
     return redirect_to_login(request.get_full_path(), reverse("second_factor_verify"))
 
 
+def second_factor_required(view):
+    """View decorator for pages every signed-in user has (e.g. changing the password): staff
+    must have confirmed this sign-in with the second factor first; others pass."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if request.user.needs_second_factor and not request.user.is_verified():
+            return second_factor_redirect(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def staff_required(view):
     """View decorator: only signed-in members of the Handläggare group; others get 404.
 

@@ -202,3 +202,14 @@ def test_seed_demo_prints_how_the_demo_handlaggare_signs_in(client):
     # Used up; the next run of seed_demo restores it.
     call_command("seed_demo", stdout=StringIO())
     assert StaticDevice.objects.get(user__email="handlaggare@example.se").token_set.count() == 10
+
+
+def test_staff_change_their_password_only_after_the_second_factor(client, staff_user, contact):
+    client.force_login(staff_user, second_factor=False)
+    response = client.get(reverse("password_change"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("second_factor_verify"))
+    client.force_login(staff_user)
+    assert client.get(reverse("password_change")).status_code == 200
+    client.force_login(contact)
+    assert client.get(reverse("password_change")).status_code == 200
