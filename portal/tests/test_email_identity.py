@@ -69,3 +69,26 @@ def test_staff_cannot_register_a_second_spelling(client, staff_user, contact, re
     )
     assert not form.is_valid()
     assert "email" in form.errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_lower_cases_the_stored_addresses():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    before, after = [("portal", "0001_initial")], [("portal", "0002_email_lowercase_unique")]
+    executor.migrate(before)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO portal_user (password, email, full_name, language, is_staff,"
+                " is_active, is_superuser, date_joined)"
+                " VALUES ('!', 'Anna.Berg@Region.SE', 'Anna Berg', 'sv', %s, %s, %s, %s)",
+                [False, True, False, "2019-10-01 08:00:00+00:00"],
+            )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(after)
+    assert User.objects.get(full_name="Anna Berg").email == "anna.berg@region.se"
