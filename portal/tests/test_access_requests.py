@@ -115,3 +115,17 @@ def test_the_refusal_looks_like_any_answer(client, contact):
     assert refused.url == first[0].url
     page = client.get(refused.url)
     assert page.status_code == 200
+
+
+@pytest.mark.broker
+def test_a_real_worker_sends_the_reset_link_that_the_page_queued(
+    celery_worker, smtp_sink, transactional_db, client, contact
+):
+    for email in (contact.email.upper(), "okand@example.se"):
+        response = ask(client, "password_reset", email)
+        assert response.url == reverse("password_reset_done")
+
+    [received] = smtp_sink.wait_for(1)
+    assert received["to"] == [contact.email]
+    assert "/konto/losenord/aterstall/" in received["message"].get_body(("plain",)).get_content()
+    assert len(smtp_sink.wait_for(2, timeout=1)) == 1  # nothing for the unknown address
