@@ -186,7 +186,7 @@ def totp_code(key: bytes, *, steps_ahead: int = 0) -> str:
     return f"{totp.token():06d}"
 
 
-def pass_second_factor(page, axe_check=None, *, key: bytes | None = None) -> bytes:
+def pass_second_factor(page, axe_check=None, *, key: bytes | None = None, screenshot=None) -> bytes:
     """After a staff member's password: enrol an app the first time, else type the app's code.
 
     The enrolment reads the key off the page as a person who cannot scan would type it, and
@@ -198,6 +198,8 @@ def pass_second_factor(page, axe_check=None, *, key: bytes | None = None) -> byt
         expect(page.get_by_role("img", name=re.compile("QR-kod"))).to_be_visible()
         if axe_check:
             axe_check(page, "staff: second factor enrolment")
+        if screenshot:
+            screenshot(page, "staff-second-factor-enrol")
         secret = page.get_by_test_id("totp-secret").inner_text()
         key = base64.b32decode("".join(secret.split()))
         submit(page, page.get_by_role("button", name="Aktivera"))  # no code typed yet
@@ -210,12 +212,16 @@ def pass_second_factor(page, axe_check=None, *, key: bytes | None = None) -> byt
         expect(page.get_by_test_id("backup-codes").locator("li")).to_have_count(10)
         if axe_check:
             axe_check(page, "staff: backup codes")
+        if screenshot:
+            screenshot(page, "staff-backup-codes")
         page.get_by_role("link", name="Jag har sparat koderna – fortsätt").click()
         return key
     assert key is not None, "this staff member has an app already: pass its key"
     expect(page.locator("h1")).to_have_text("Bekräfta inloggningen")
     if axe_check:
         axe_check(page, "staff: second factor verify")
+    if screenshot:
+        screenshot(page, "staff-second-factor-verify")
     # The code of the previous sign-in cannot be used again: the app's next code can.
     page.get_by_label("Engångskod").fill(totp_code(key, steps_ahead=1))
     submit(page, page.get_by_role("button", name="Bekräfta"))

@@ -72,11 +72,11 @@ def test_staff_return_resubmit_accept_and_export(
 
     # The first sign-in enrols an authenticator app; the next one asks for its code.
     sign_in(staff, staff_user.email)
-    key = pass_second_factor(staff, axe_check)
+    key = pass_second_factor(staff, axe_check, screenshot=screenshot)
     wait_for_path(staff, f"/handlaggare/omgang/{round_.slug}/")
     submit(staff, staff.get_by_role("button", name="Logga ut"))
     sign_in(staff, staff_user.email)
-    pass_second_factor(staff, axe_check, key=key)
+    pass_second_factor(staff, axe_check, key=key, screenshot=screenshot)
 
     # The board shows the submission.
     wait_for_path(staff, f"/handlaggare/omgang/{round_.slug}/")
