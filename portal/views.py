@@ -190,6 +190,7 @@ def second_factor_verify(request):
     """Confirm this sign-in with a code from the app or a backup code (staff only)."""
     from django_otp import login as otp_login
     from django_otp import user_has_device
+    from django_otp.plugins.otp_static.models import StaticDevice
 
     from portal.forms import SecondFactorForm
     from portal.services import second_factor_verify as verify
@@ -213,7 +214,7 @@ def second_factor_verify(request):
         else:
             request.session.cycle_key()
             otp_login(request, device)
-            if device.__class__.__name__ == "StaticDevice":
+            if isinstance(device, StaticDevice):
                 left = device.token_set.count()
                 messages.warning(
                     request,
