@@ -13,6 +13,7 @@ from email import message_from_bytes, policy
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -236,6 +237,42 @@ def _reference_data(request):
         return
     request.getfixturevalue("_django_db_helper")
     _ensure_reference_data()
+
+
+class PortalClient(Client):
+    """Django's test client; ``force_login`` stands for the whole sign-in of staff too.
+
+    Staff confirm a sign-in with a second factor (TOTP). ``force_login`` gives a staff member a
+    confirmed authenticator app if needed and marks the session as verified, as the real sign-in
+    does; ``force_login(user, second_factor=False)`` stops after the password, so tests of the
+    second factor see what an unverified session sees.
+    """
+
+    def force_login(self, user, backend=None, *, second_factor=True):
+        super().force_login(user, backend)
+        if second_factor and user.needs_second_factor:
+            from django_otp import DEVICE_ID_SESSION_KEY
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="Testapp", confirmed=True)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client():
+    return PortalClient()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with empty rate-limit counters (the local-memory cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ from django.urls import path
 
 from portal import views
 from portal.forms import EmailAuthenticationForm, PortalPasswordChangeForm
+from portal.permissions import second_factor_required
 
 urlpatterns = [
     path(
@@ -13,6 +14,19 @@ urlpatterns = [
         name="login",
     ),
     path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tvastegsverifiering/", views.second_factor_verify, name="second_factor_verify"),
+    path(
+        "tvastegsverifiering/aktivera/",
+        views.second_factor_enrol,
+        name="second_factor_enrol",
+    ),
+    path(
+        "tvastegsverifiering/reservkoder/",
+        views.second_factor_backup_codes,
+        name="second_factor_backup_codes",
+    ),
+    # "losenord/aterstall/" (password_reset) is in regions.account_urls: its form queues a reset
+    # link or a new invitation (regions.services.account_access_request).
     path(
         "losenord/aterstall/skickat/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -30,7 +44,9 @@ urlpatterns = [
     ),
     path(
         "losenord/byt/",
-        auth_views.PasswordChangeView.as_view(form_class=PortalPasswordChangeForm),
+        second_factor_required(
+            auth_views.PasswordChangeView.as_view(form_class=PortalPasswordChangeForm)
+        ),
         name="password_change",
     ),
     path(

@@ -7,7 +7,9 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portalen")
     #: Admin permissions the Handläggare group holds on this app's models (see portal.staff_group).
-    staff_permissions = ["view_user", "add_user", "change_user"]
+    #: ``change_user`` lets staff correct a contact person's name or e-mail language only: the
+    #: UserAdmin keeps credentials, rights and every staff account to superusers (portal.admin).
+    staff_permissions = ["view_user", "change_user"]
 
     def ready(self):
         from portal.staff_group import sync_staff_group

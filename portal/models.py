@@ -9,13 +9,22 @@ from django.utils.translation import gettext_lazy as _
 STAFF_GROUP_NAME = "Handläggare"
 
 
+def normalize_email_address(email: str) -> str:
+    """The one spelling of an address the portal stores and compares: trimmed and lower-case.
+
+    Every entry point (sign-in, password reset, invitations, the admin, the staff forms) passes
+    the address through here, so ``Kontakt@Region.SE`` and ``kontakt@region.se`` are one account.
+    """
+    return BaseUserManager.normalize_email((email or "").strip()).lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=normalize_email_address(email), **extra_fields)
         if password:
             user.set_password(password)
         else:
@@ -34,7 +43,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        return self.get(email=normalize_email_address(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -67,6 +76,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["full_name", "email"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="portal_user_email_ci_unique"),
+            # Stored as normalize_email_address() spells it, so an exact lookup finds the account.
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="portal_user_email_lowercase"
+            ),
         ]
 
     def __str__(self):
@@ -74,13 +87,18 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self):
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = normalize_email_address(self.email)
 
     def get_full_name(self):
         return self.full_name
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Staff confirm every sign-in with a one-time code; contact persons use a password."""
+        return self.is_active and (self.is_superuser or self.is_handlaggare)
 
     @property
     def is_handlaggare(self) -> bool:

@@ -1,17 +1,19 @@
-"""The "I cannot get in" page under /konto/: it knows contact persons, so it lives here."""
+"""The account page that the regions app answers, under /konto/ beside portal.account_urls.
+
+"Glömt lösenordet?" queues a reset link (templates/emails/password_reset.*) for a user with a
+password and a new invitation for a contact person who has not chosen one yet
+(``regions.services.account_access_request``); the answer is always the same.
+"""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from regions.forms import AccessRequestForm
+from regions.forms import InvitationRequestForm
 
 urlpatterns = [
-    # The form sends the e-mail itself (regions.services.account_access_request): a reset link
-    # (templates/emails/password_reset.*) to a user with a password, a new invitation to a
-    # contact person who has not chosen one yet.
     path(
         "losenord/aterstall/",
-        auth_views.PasswordResetView.as_view(form_class=AccessRequestForm),
+        auth_views.PasswordResetView.as_view(form_class=InvitationRequestForm),
         name="password_reset",
     ),
 ]

@@ -2,9 +2,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import PortalSetPasswordForm
+from portal.forms import AccessRequestForm, NormalizedEmailField, PortalSetPasswordForm
+from portal.queue import enqueue_on_commit
+from portal.throttling import access_request_allowed
 from regions.models import ContactPerson, Region
-from regions.services import account_access_request
 
 
 class InvitationAcceptForm(PortalSetPasswordForm):
@@ -16,33 +17,32 @@ class InvitationAcceptForm(PortalSetPasswordForm):
         self.fields["new_password2"].label = _("Upprepa lösenordet")
 
 
-class AccessRequestForm(forms.Form):
-    """'I cannot get in': asks for a password reset or a new invitation link by e-mail."""
-
-    email = forms.EmailField(
-        label=_("E-postadress"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        error_messages={
-            "required": _("Skriv din e-postadress."),
-            "invalid": _("Skriv en e-postadress i formen namn@exempel.se."),
-        },
-    )
-
-    def save(self, **kwargs):
-        """Called by Django's PasswordResetView; the same action serves both pages."""
-        account_access_request(email=self.cleaned_data["email"])
-
-
 class InvitationRequestForm(AccessRequestForm):
-    """Ask for a new invitation link (or a password reset link) by e-mail address."""
+    """Ask for a new invitation link (or a password reset link) by e-mail address.
+
+    Serves "Ny länk" and "Glömt lösenordet?" (Django's PasswordResetView calls ``save``).
+    """
+
+    def save(self, request=None, **kwargs):
+        """Queue the request unless it is over the limit; the answer is the same either way.
+
+        The request does the same work for a known and an unknown address (check the limits,
+        queue a task after commit): the worker looks the address up and sends whatever e-mail
+        applies, so neither the answer nor its timing tells whether an account exists.
+        """
+        from regions.tasks import account_access_request_send
+
+        email = self.cleaned_data["email"]
+        if request is not None and not access_request_allowed(request, email):
+            return
+        enqueue_on_commit(account_access_request_send, email)
 
 
 class ContactPersonRegisterForm(forms.ModelForm):
     """Staff register a contact person in one form; the admin calls contact_person_register."""
 
     full_name = forms.CharField(label=_("Fullständigt namn"), max_length=150)
-    email = forms.EmailField(
+    email = NormalizedEmailField(
         label=_("E-postadress"),
         max_length=254,
         help_text=_("Inbjudan skickas hit. Adressen blir kontaktpersonens inloggning."),
@@ -63,8 +63,8 @@ class ContactPersonRegisterForm(forms.ModelForm):
         return full_name
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if get_user_model().objects.filter(email__iexact=email).exists():
+        email = self.cleaned_data["email"]
+        if get_user_model().objects.filter(email=email).exists():
             raise forms.ValidationError(
                 _("Det finns redan ett konto med e-postadressen %(email)s."),
                 code="email_taken",

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.emails import Email, send_email
+from portal.models import normalize_email_address
 from portal.queue import enqueue_on_commit
 from portal.services import password_reset_send
 from regions.models import ContactPerson, Invitation
@@ -53,13 +54,13 @@ def contact_person_register(*, full_name, email, region, role, invited_by) -> Co
     ``invitations_send_unsent`` sends it later.
     """
     User = get_user_model()
-    email = User.objects.normalize_email(email.strip()).lower()
+    email = normalize_email_address(email)
     full_name = " ".join(full_name.split())
     if not full_name:
         raise ValidationError({"full_name": _("Ange kontaktpersonens namn.")}, code="required")
     if not region.active:
         raise ValidationError({"region": _("Regionen är inte aktiv.")}, code="inactive_region")
-    if User.objects.filter(email__iexact=email).exists():
+    if User.objects.filter(email=email).exists():
         raise ValidationError(
             {
                 "email": ValidationError(
@@ -251,7 +252,7 @@ def account_access_request(*, email) -> None:
     - anyone else gets nothing. The caller shows the same neutral message in every case.
     """
     User = get_user_model()
-    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    user = User.objects.filter(email=normalize_email_address(email), is_active=True).first()
     if user is None:
         return
     if user.has_usable_password():

@@ -21,6 +21,17 @@ def invitation_send(invitation_id):
 
 
 @shared_task
+def account_access_request_send(email):
+    """Someone asked for a password reset or a new invitation link for ``email``.
+
+    Takes the address, not an id: looking it up in the request would make the answer for a
+    known address slower than for an unknown one. Limited per address and client before queueing
+    (portal.throttling), so a second delivery sends at most one more e-mail.
+    """
+    services.account_access_request(email=email)
+
+
+@shared_task
 def invitations_send_unsent():
     """Beat sweeper: queue again every usable invitation whose e-mail has not left."""
     queued = 0

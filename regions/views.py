@@ -83,7 +83,7 @@ def invitation_request(request):
     """Ask for a new invitation link; the answer never reveals whether the address is known."""
     form = InvitationRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.account_access_request(email=form.cleaned_data["email"])
+        form.save(request=request)
         return redirect("password_reset_done")
     return render(
         request,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventories.services.review import RETURN_MESSAGE_MAX
 from portal.formatting import STOCKHOLM
+from portal.forms import NormalizedEmailField
 from regions.models import ContactPerson
 
 
@@ -79,7 +80,7 @@ class ContactPersonForm(forms.Form):
         max_length=150,
         error_messages={"required": _("Ange kontaktpersonens namn.")},
     )
-    email = forms.EmailField(
+    email = NormalizedEmailField(
         label=_("E-postadress"),
         help_text=_("Inbjudan skickas hit."),
         error_messages={

@@ -165,8 +165,10 @@ class KronorField(forms.CharField):
             raise ValidationError(self.error_messages["negative"], code="negative")
         if not re.fullmatch(r"\d+", compact):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
-        amount = int(compact)
-        if amount > KRONOR_MAX:
+        # Python refuses int() of more than 4,300 digits: compare the length first.
+        digits = compact.lstrip("0") or "0"
+        amount = int(digits) if len(digits) <= len(str(KRONOR_MAX)) else None
+        if amount is None or amount > KRONOR_MAX:
             raise ValidationError(
                 self.error_messages["too_large"],
                 code="too_large",

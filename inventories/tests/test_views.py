@@ -363,8 +363,18 @@ def test_part1_text_too_long(signed_in, region, inventory, name):
         (("Rad", "mycket"), "Ange ett heltal i hela kronor, utan decimaler"),
         (("Rad", ""), "Ange beloppet i hela kronor."),
         ((HUGE, "5"), f"Texten får vara högst 200 tecken (du skrev 100{NBSP}000)."),
+        (("Rad", "9" * 5000), "Beloppet är för stort."),
+        (("Rad", "1" + "0" * 13), "Beloppet är för stort."),
     ],
-    ids=["negative", "decimal", "non-numeric", "missing", "long-description"],
+    ids=[
+        "negative",
+        "decimal",
+        "non-numeric",
+        "missing",
+        "long-description",
+        "5000-digits",
+        "just-too-large",
+    ],
 )
 def test_part1_bad_budget_rows(signed_in, region, inventory, row, message):
     before = saved_state(inventory)
@@ -411,6 +421,8 @@ INTERVENTION_TEXTS = (
         ({"cost": "-1"}, "cost", "Beloppet kan inte vara negativt"),
         ({"cost": "1000,5"}, "cost", "Ange ett heltal i hela kronor, utan decimaler"),
         ({"cost": "tusen"}, "cost", "Ange ett heltal i hela kronor, utan decimaler"),
+        ({"cost": "9" * 5000}, "cost", "Beloppet är för stort."),
+        ({"cost": "4" * 4301}, "cost", "Beloppet är för stort."),
         ({"start_date": "2021-06-01", "end_date": "2021-05-31"}, "end_date", "före startdatumet"),
         ({"start_date": "2019-12-31"}, "start_date", "inom programperioden 2020-01-01"),
         ({"end_date": "2023-01-01"}, "end_date", "inom programperioden 2020-01-01"),

@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "portal",
     "regions",
     "inventories",
@@ -46,6 +49,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor (staff)?
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -77,9 +82,13 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# SQLite (make run): wait up to 20 s for a writer instead of failing at once, and take the write
+# lock when a transaction begins (BEGIN IMMEDIATE). A deferred transaction that reads first and
+# writes later cannot wait for another writer: SQLite answers "database is locked" at once.
+SQLITE_OPTIONS = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a writer instead of failing at once when two requests save together.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    for _option, _value in SQLITE_OPTIONS.items():
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(_option, _value)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
@@ -102,6 +111,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
+
+# The largest legal form is Del 1: six texts of 10,000 characters and 100 budget rows of
+# 200 + 20 characters, 82,000 characters. Percent-encoded four-byte characters take 12 bytes
+# each: at most about 1 MB. Twice that is the limit; a larger body gets the Swedish 413 page.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -120,10 +136,32 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_USERNAME_FORM_FIELD = "username"
+# One counter per account whatever the spelling: KONTAKT@… and kontakt@… are the same account.
+AXES_USERNAME_CALLABLE = "portal.throttling.axes_username"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
 AXES_VERBOSE = False
 # Successful sign-ins are not logged; failed ones are purged after 30 days (privacy notice).
 AXES_DISABLE_ACCESS_LOG = True
+
+# Caches. The rate limits below count here, so production needs one cache that every web process
+# shares: CACHE_URL (e.g. redis://127.0.0.1:6379/1); production falls back to the broker's Redis.
+# Locally and in tests: local memory (one process).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+RATELIMIT_USE_CACHE = "default"
+
+# "Glömt lösenordet?" and "Ny länk": e-mails per address and requests per client address
+# (django-ratelimit's "<count>/<period>" with s, m, h or d). Over the limit the answer is the
+# same neutral page; only no e-mail leaves.
+ACCESS_REQUEST_RATE_PER_ADDRESS = env.str("ACCESS_REQUEST_RATE_PER_ADDRESS", default="3/h")
+ACCESS_REQUEST_RATE_PER_CLIENT = env.str("ACCESS_REQUEST_RATE_PER_CLIENT", default="20/h")
+
+# The second factor of staff (handläggare and superusers): a TOTP app, plus backup codes.
+OTP_TOTP_ISSUER = "Tillväxtverket behovsinventering"
+# Wrong codes make the next try wait 1, 2, 4, … seconds (django-otp's throttling per device).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+#: How many one-time backup codes a handläggare gets at enrolment.
+SECOND_FACTOR_BACKUP_CODES = 10
 
 # Invitation links for contact persons.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)

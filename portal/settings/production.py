@@ -22,6 +22,12 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = False
+# The rate limits must be shared by every process: Redis (CACHE_URL, else the broker's Redis).
+CACHES = {"default": env.cache_url("CACHE_URL", default=CELERY_BROKER_URL)}
+if not CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    raise ImproperlyConfigured(
+        "Production needs a shared cache for the rate limits: set CACHE_URL=redis://host:6379/1."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -84,9 +84,12 @@ def test_trying_again_during_the_lockout_starts_the_fifteen_minutes_over(client,
         assert sign_in(client, contact.email, PASSWORD).status_code == 302
 
 
-def test_choosing_a_new_password_by_e_mail_lifts_the_lockout(client, contact):
+def test_choosing_a_new_password_by_e_mail_lifts_the_lockout(
+    client, contact, django_capture_on_commit_callbacks
+):
     fail_five_times(client, contact.email)
-    client.post(reverse("password_reset"), {"email": contact.email}, REMOTE_ADDR=ADDRESS)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("password_reset"), {"email": contact.email}, REMOTE_ADDR=ADDRESS)
     path = re.search(r"/konto/losenord/aterstall/[^/\s]+/[^/\s]+/", mail.outbox[0].body).group(0)
     set_password_url = client.get(path, follow=True).redirect_chain[-1][0]
     client.post(
@@ -97,3 +100,21 @@ def test_choosing_a_new_password_by_e_mail_lifts_the_lockout(client, contact):
     response = sign_in(client, contact.email, "Ny-Hallbar-Region-2020")
     assert response.status_code == 302
     assert response.url == reverse("home")
+
+
+def test_five_failures_in_one_spelling_lock_every_spelling(client, contact):
+    shouted = contact.email.upper()
+    assert_lockout_page(fail_five_times(client, shouted))
+
+    for spelling in (contact.email, contact.email.title(), f"  {contact.email.capitalize()} "):
+        response = sign_in(client, spelling, PASSWORD)
+        assert_lockout_page(response)
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_in_mixed_spellings_add_up_to_one_lockout(client, contact):
+    spellings = [contact.email, contact.email.upper(), contact.email.title()]
+    for n in range(4):
+        assert sign_in(client, spellings[n % 3], f"fel-{n}").status_code == 200
+    assert_lockout_page(sign_in(client, spellings[1], "fel-5"))
+    assert_lockout_page(sign_in(client, contact.email, PASSWORD))

@@ -58,3 +58,17 @@ def test_with_all_four_variables_the_deploy_checks_pass(tmp_path):
     result = manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_shares_the_rate_limit_counters_in_redis(tmp_path):
+    env = production_env(tmp_path, CACHE_URL=None)
+    result = manage(env, "shell", "-c", "from django.conf import settings; print(settings.CACHES)")
+    assert result.returncode == 0, result.stderr
+    assert "RedisCache" in result.stdout
+    assert "127.0.0.1:6379" in result.stdout
+
+
+def test_production_refuses_a_cache_of_its_own_process(tmp_path):
+    result = manage(production_env(tmp_path, CACHE_URL="locmemcache://"), "check")
+    assert result.returncode != 0
+    assert "CACHE_URL" in result.stderr

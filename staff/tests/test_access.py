@@ -101,3 +101,19 @@ def test_handlaggare_reach_every_staff_url_and_the_admin(client, objects, staff_
         assert response.status_code in (200, 302, 405), (url, response.status_code)
     for url in admin_urls(objects):
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_staff_signed_in_with_a_password_only_are_sent_to_the_second_factor(
+    client, objects, staff_user, method
+):
+    client.force_login(staff_user, second_factor=False)
+    verify = reverse("second_factor_verify")
+    for url in staff_area_urls(objects):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(f"{verify}?next="), url
+    enrol = reverse("second_factor_enrol")  # the verify page sends one without an app to enrol
+    for url in admin_urls(objects):
+        response = getattr(client, method)(url, follow=True)
+        assert response.redirect_chain[-1][0].startswith(f"{enrol}?next="), url

@@ -23,6 +23,7 @@ from tests.browser.conftest import (
     AxeChecker,
     sign_in,
 )
+from tests.browser.journeys import pass_second_factor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,6 +62,7 @@ def _walk_the_staff_area(base_url, email):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         try:
             sign_in(page, email)
+            pass_second_factor(page)
             page.goto("/handlaggare/")
             page.wait_for_url("**/handlaggare/omgang/2019/")
             assert page.locator("h1").all_inner_texts() == [

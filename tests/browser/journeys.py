@@ -6,11 +6,14 @@ Playwright's accessible locators (label, role and name), so a field without a la
 without a name fails the journey as it would fail a screen-reader user.
 """
 
+import base64
 import re
+import time
 from dataclasses import dataclass, field
 from io import BytesIO
 
 from django.core import mail
+from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
 from inventories.demo import practice_round
@@ -174,6 +177,55 @@ def submit(page, button):
 def wait_for_path(page, ending):
     """Wait until the page's path ends with ``ending`` (query and fragment ignored)."""
     page.wait_for_url(re.compile(r"^[^?#]*" + re.escape(ending) + r"([?#].*)?$"))
+
+
+def totp_code(key: bytes, *, steps_ahead: int = 0) -> str:
+    """What an authenticator app shows for ``key`` now (or ``steps_ahead`` × 30 s later)."""
+    totp = TOTP(key)
+    totp.time = time.time() + 30 * steps_ahead
+    return f"{totp.token():06d}"
+
+
+def pass_second_factor(page, axe_check=None, *, key: bytes | None = None, screenshot=None) -> bytes:
+    """After a staff member's password: enrol an app the first time, else type the app's code.
+
+    The enrolment reads the key off the page as a person who cannot scan would type it, and
+    computes the codes from it. Returns the key, for the next sign-in.
+    """
+    page.wait_for_url(re.compile(r"/konto/tvastegsverifiering/"))
+    if "/aktivera/" in page.url:
+        expect(page.locator("h1")).to_have_text("Aktivera tvåstegsverifiering")
+        expect(page.get_by_role("img", name=re.compile("QR-kod"))).to_be_visible()
+        if axe_check:
+            axe_check(page, "staff: second factor enrolment")
+        if screenshot:
+            screenshot(page, "staff-second-factor-enrol")
+        secret = page.get_by_test_id("totp-secret").inner_text()
+        key = base64.b32decode("".join(secret.split()))
+        submit(page, page.get_by_role("button", name="Aktivera"))  # no code typed yet
+        assert_error_summary_focused(page, ["Skriv koden från appen."])
+        if axe_check:
+            axe_check(page, "staff: second factor enrolment (no code)")
+        page.get_by_label("Engångskod").fill(totp_code(key))
+        submit(page, page.get_by_role("button", name="Aktivera"))
+        expect(page.locator("h1")).to_have_text("Tvåstegsverifieringen är aktiverad")
+        expect(page.get_by_test_id("backup-codes").locator("li")).to_have_count(10)
+        if axe_check:
+            axe_check(page, "staff: backup codes")
+        if screenshot:
+            screenshot(page, "staff-backup-codes")
+        page.get_by_role("link", name="Jag har sparat koderna – fortsätt").click()
+        return key
+    assert key is not None, "this staff member has an app already: pass its key"
+    expect(page.locator("h1")).to_have_text("Bekräfta inloggningen")
+    if axe_check:
+        axe_check(page, "staff: second factor verify")
+    if screenshot:
+        screenshot(page, "staff-second-factor-verify")
+    # The code of the previous sign-in cannot be used again: the app's next code can.
+    page.get_by_label("Engångskod").fill(totp_code(key, steps_ahead=1))
+    submit(page, page.get_by_role("button", name="Bekräfta"))
+    return key
 
 
 def go_to_start_link(page, name):

@@ -17,6 +17,7 @@ from tests.browser.conftest import new_context, sign_in
 from tests.browser.journeys import (
     assert_error_summary_focused,
     go_to_start_link,
+    pass_second_factor,
     submit,
     wait_for_path,
 )
@@ -63,8 +64,15 @@ def test_staff_return_resubmit_accept_and_export(
     round_ = submitted.round
     staff = page
 
-    # The board shows the submission.
+    # The first sign-in enrols an authenticator app; the next one asks for its code.
     sign_in(staff, staff_user.email)
+    key = pass_second_factor(staff, axe_check, screenshot=screenshot)
+    wait_for_path(staff, f"/handlaggare/omgang/{round_.slug}/")
+    submit(staff, staff.get_by_role("button", name="Logga ut"))
+    sign_in(staff, staff_user.email)
+    pass_second_factor(staff, axe_check, key=key, screenshot=screenshot)
+
+    # The board shows the submission.
     wait_for_path(staff, f"/handlaggare/omgang/{round_.slug}/")
     assert staff.locator("h1").inner_text() == f"Lägesbild – {round_.name}"
     tile = staff.get_by_role("link", name=re.compile(r"^12 Region Skåne\W+Inskickad"))

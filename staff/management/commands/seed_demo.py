@@ -1,6 +1,7 @@
 """Demo data so the portal can be tried at once: staff, a contact person per region, rounds.
 
-Idempotent: running it again changes nothing that exists. Refuses to run under production settings.
+Idempotent: running it again changes nothing that exists, except that the demo handläggare's
+development backup codes are restored. Refuses to run under production settings.
 """
 
 from django.conf import settings
@@ -13,13 +14,16 @@ from regions.models import ContactPerson, Region
 
 DEMO_PASSWORD = "Behovsinventering-2019"
 STAFF_EMAIL = "handlaggare@example.se"
+#: The demo handläggare's second factor in development: backup codes that work once each and
+#: are restored by every run of seed_demo (which never runs with production settings).
+DEMO_BACKUP_CODES = [f"demo-kod-{n:02d}" for n in range(1, 11)]
 
 
 class Command(BaseCommand):
     help = "Load demo accounts and a practice round (never in production)."
 
     def handle(self, *args, **options):
-        if settings.SETTINGS_MODULE.endswith(".production"):
+        if (settings.SETTINGS_MODULE or "").endswith(".production"):
             raise CommandError("seed_demo refuses to run with production settings.")
         with transaction.atomic():
             self._staff()
@@ -29,6 +33,10 @@ class Command(BaseCommand):
             summary = seed_inventories(contacts=contacts)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  staff: {STAFF_EMAIL} / {DEMO_PASSWORD}")
+        self.stdout.write(
+            "    second factor (development only): a backup code, "
+            f"{DEMO_BACKUP_CODES[0]} … {DEMO_BACKUP_CODES[-1]}, each once; seed_demo restores them"
+        )
         self.stdout.write(f"  contact persons: kontakt-<code>@example.se / {DEMO_PASSWORD}")
         for line in summary:
             self.stdout.write(f"  {line}")
@@ -42,6 +50,19 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.save()
         user.groups.add(Group.objects.get(name=STAFF_GROUP_NAME))
+        self._development_backup_codes(user)
+
+    def _development_backup_codes(self, user):
+        """The documented static development device: fixed backup codes, used up one by one."""
+        from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+        device, _ = StaticDevice.objects.get_or_create(
+            user=user, name="Utveckling (seed_demo)", defaults={"confirmed": True}
+        )
+        device.token_set.all().delete()
+        StaticToken.objects.bulk_create(
+            [StaticToken(device=device, token=code) for code in DEMO_BACKUP_CODES]
+        )
 
     def _contacts(self):
         contacts = {}
