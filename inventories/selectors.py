@@ -33,7 +33,10 @@ def inventory_with_parts(queryset=None):
         "round", "region", "current_state", "target_state"
     ).prefetch_related(
         "budget_lines",
-        Prefetch("interventions", queryset=Intervention.objects.order_by("position", "id")),
+        Prefetch(
+            "interventions",
+            queryset=Intervention.objects.order_by("position", "id").prefetch_related("years"),
+        ),
         Prefetch(
             "goals",
             queryset=Goal.objects.order_by("position", "id").prefetch_related("interventions"),
@@ -65,7 +68,7 @@ def inventory_reload(inventory) -> Inventory:
 
 def intervention_get(*, inventory, pk) -> Intervention:
     try:
-        return inventory.interventions.get(pk=pk)
+        return inventory.interventions.prefetch_related("years").get(pk=pk)
     except Intervention.DoesNotExist:
         raise Http404 from None
 

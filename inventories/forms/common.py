@@ -116,8 +116,9 @@ class PortalForm(forms.Form):
             {"anchor": None, "label": "", "message": str(message)}
             for message in self.non_field_errors()
         ]
+        # Only real errors: what review mode finds missing is listed once, by the checklist.
         for bound in self:
-            for message in bound.messages:
+            for message in bound.errors:
                 items.append(
                     {
                         "anchor": bound.auto_id if not bound.is_hidden else None,

@@ -136,6 +136,15 @@ def test_full_journey_from_empty_to_receipt(signed_in, region, contact):
     assert [i.cost for i in interventions] == [250_000, 250_000]
     page = html_of(client.get(inventory_url("part2", region)))
     assert f"2 insatser, beräknad kostnad totalt 500{NBSP}000{NBSP}kr." in page
+    # Totals per programme year: two interventions of intervention_post's amounts.
+    kr = f"{NBSP}000{NBSP}kr"
+    per_year = (
+        f'<th scope="row">2020</th><td class="text-end">200{kr}</td>'
+        f'<td class="text-end">40{kr}</td><td class="text-end">0{NBSP}kr</td>'
+        f'<td class="text-end">240{kr}</td>'
+    )
+    assert per_year in page
+    assert f'<th scope="row">2021</th><td class="text-end">160{kr}</td>' in page
 
     response = client.post(inventory_url("part3", region), part3_post(revision=0))
     assert response.status_code == 302
@@ -149,6 +158,8 @@ def test_full_journey_from_empty_to_receipt(signed_in, region, contact):
     assert "Inget saknas." in review
     assert "Jag bekräftar att uppgifterna är korrekta" in review
     assert "Insats 2: Insats 2: Hållbar omställning" in review
+    assert per_year in review
+    assert "Kvar av startkapitalet" in review or "kvar av startkapitalet" in review
 
     response = client.post(inventory_url("submit", region), {"confirm": "on"})
     assert response.status_code == 302
@@ -541,16 +552,17 @@ def test_required_fields_empty_at_submit_are_shown_next_to_each_field(signed_in,
     part1 = client.get(inventory_url("part1", region) + "?granska=1")
     assert part1.status_code == 200
     for name in CurrentState.TEXT_FIELDS:
-        assert field_error(part1, f"id_{name}").endswith("saknas")
+        assert field_error(part1, f"id_{name}") == "Fel: Fyll i det här innan ni skickar in."
     assert "minst en budgetrad" in field_error(part1, "id_budget")
 
     edit = client.get(inventory_url("intervention_edit", region, pk=item.pk) + "?granska=1")
-    assert "Beräknad kostnad (kr) saknas" in field_error(edit, "id_cost")
-    assert "Insatsområden saknas" in field_error(edit, "id_activity_areas")
+    assert "Fyll i det här" in field_error(edit, "id_cost")
+    assert "Fyll i det här" in field_error(edit, "id_activity_areas")
+    assert "Insats 1 (Bara rubrik): Insatsområden saknas" in html_of(edit)
     goal_page = client.get(inventory_url("goal_edit", region, pk=goal.pk) + "?granska=1")
     assert "ange vilka insatser" in field_error(goal_page, "id_interventions")
     part3 = client.get(inventory_url("part3", region) + "?granska=1")
-    assert "Börläge saknas" in field_error(part3, "id_target_state")
+    assert "Fyll i det här" in field_error(part3, "id_target_state")
     assert "minst en av effekterna" in field_error(part3, "id_effect_business")
 
     before = saved_state(inventory)

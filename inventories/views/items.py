@@ -47,16 +47,23 @@ class ItemKind:
 
     def form_kwargs(self, page):
         if self.key == "goal":
-            return {"interventions": list(page.inventory.interventions.all())}
-        return {}
+            return {"interventions": list(page.inventory.interventions.all()), "round": page.round}
+        return {"round": page.round}
 
     def save(self, page, form, item):
         data, user = form.service_data(), page.user
         if self.key == "intervention":
+            years = form.years_data()
             if item is None:
-                return services.intervention_create(inventory=page.inventory, user=user, data=data)
+                return services.intervention_create(
+                    inventory=page.inventory, user=user, data=data, years=years
+                )
             return services.intervention_update(
-                intervention=item, user=user, data=data, revision=form.cleaned_data["revision"]
+                intervention=item,
+                user=user,
+                data=data,
+                years=years,
+                revision=form.cleaned_data["revision"],
             )
         chosen = form.chosen_interventions()
         if item is None:
@@ -200,12 +207,27 @@ def _item_form(request, page, kind, pk=None):
             "show_form": page.editable or request.method == "POST",
             "shown": display.item(page.inventory, kind.key, item) if item is not None else None,
             "back_url": kind.list_url(page, item),
+            "years_messages": [form.review_errors["years"]]
+            if "years" in form.review_errors and not form.frozen
+            else [],
+            "missing": _item_missing(page, kind, item),
         },
         step=kind.list_step,
         title=titles["edit"] if item is not None else titles["add"],
         status=status,
         error_items=form.error_items(),
     )
+
+
+def _item_missing(page, kind, item) -> list[dict]:
+    """In review mode: what is still missing in this intervention or goal, said once."""
+    if not page.review or item is None:
+        return []
+    return [
+        {"message": missing.message, "url": f"#id_{missing.field}" if missing.field else ""}
+        for missing in page.completeness.items
+        if getattr(missing, f"{kind.key}_id") == item.pk
+    ]
 
 
 def _item_delete(request, page, kind, pk):

@@ -49,9 +49,10 @@ def _part1_add_row(post):
         row = {
             "description": post.get(f"{BUDGET_PREFIX}-{index}-description", ""),
             "amount": post.get(f"{BUDGET_PREFIX}-{index}-amount", ""),
+            "spent": post.get(f"{BUDGET_PREFIX}-{index}-spent", ""),
             "DELETE": bool(post.get(f"{BUDGET_PREFIX}-{index}-DELETE")),
         }
-        if row["description"].strip() or row["amount"].strip() or row["DELETE"]:
+        if any(row[key].strip() for key in ("description", "amount", "spent")) or row["DELETE"]:
             rows.append(row)
         else:
             blank += 1
@@ -68,8 +69,7 @@ def part1(request, region_slug, round_slug):
         return not_started(page)
     status, conflict, budget_errors, added_row = 200, None, [], False
     review = page.review_errors(part=1)
-    if "budget" in review:
-        budget_errors.append(review.pop("budget"))
+    review_budget = review.pop("budget", None)
     if request.method == "POST":
         require_contact(page)
         form = CurrentStateForm(request.POST)
@@ -116,7 +116,7 @@ def part1(request, region_slug, round_slug):
         )
         formset = BudgetFormSet(
             initial=[
-                {"description": line.description, "amount": line.amount}
+                {"description": line.description, "amount": line.amount, "spent": line.spent}
                 for line in page.inventory.budget_lines.all()
             ],
             prefix=BUDGET_PREFIX,
@@ -136,7 +136,10 @@ def part1(request, region_slug, round_slug):
             "form": form,
             "formset": formset,
             "budget_errors": budget_errors,
+            "budget_messages": budget_errors
+            + ([review_budget] if review_budget and request.method != "POST" else []),
             "conflict": conflict,
+            "missing": missing_links(page, 1) if page.review else [],
             "added_row": added_row,
             "show_form": page.editable or request.method == "POST",
             "part1": display.part1(page.inventory),
@@ -229,6 +232,7 @@ def part2(request, region_slug, round_slug):
                 page, display.interventions(page.inventory), "intervention"
             ),
             "total_cost": display.total_cost(page.inventory),
+            "year_totals": display.year_totals(page.inventory),
             "missing": missing_links(page, 2) if page.review else [],
         },
         step="part2",

@@ -33,6 +33,7 @@ def _review_response(page, form, *, status=200, refusal=""):
             "part1": display.part1(page.inventory),
             "interventions": display.interventions(page.inventory),
             "total_cost": display.total_cost(page.inventory),
+            "year_totals": display.year_totals(page.inventory),
             "part3": display.part3(page.inventory),
             "goals": display.goals(page.inventory),
             "versions": list(page.inventory.versions.all()),

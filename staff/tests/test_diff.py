@@ -225,7 +225,9 @@ def test_diff_of_a_real_return_and_resubmission(region, contact, staff_user):
                 "start_date": first.start_date,
                 "end_date": first.end_date,
                 "cost": 120_000,
+                "priority": "low",
             },
+            years={2020: {"sought": 50_000, "own": 0, "other": 0}},
         )
         goals = list(inventory.goals.order_by("position"))
         goal_update(
@@ -243,6 +245,8 @@ def test_diff_of_a_real_return_and_resubmission(region, contact, staff_user):
                 "indicator": "Andel kommuner",
                 "target_value": "100 %",
                 "target_date": goals[0].target_date,
+                "effects": ["leadership"],
+                "dimensions": ["environmental"],
             },
             interventions=[added],
         )
