@@ -15,6 +15,7 @@ from inventories.models import (
     CurrentState,
     Goal,
     Intervention,
+    InterventionYear,
     Inventory,
     InventoryVersion,
     TargetState,
@@ -732,13 +733,27 @@ def _grow(inventory, to):
             activity_areas=["funds"],
             dimensions=["social"],
             cost=n,
+            effects=["trust"],
+            updated_at=inventory.created_at,
+            updated_by=inventory.created_by,
         )
         for n in range(to - inventory.interventions.count())
     ]
     Intervention.objects.bulk_create(items)
     all_items = list(inventory.interventions.all())
+    InterventionYear.objects.bulk_create(
+        InterventionYear(intervention=item, year=2022, sought=1, own=2, other=3)
+        for item in all_items
+    )
     for n in range(to - inventory.goals.count()):
-        goal = Goal.objects.create(inventory=inventory, position=100 + n, goal=f"Extra mål {n}")
+        goal = Goal.objects.create(
+            inventory=inventory,
+            position=100 + n,
+            goal=f"Extra mål {n}",
+            effects=["trust"],
+            updated_at=inventory.created_at,
+            updated_by=inventory.created_by,
+        )
         goal.interventions.set(all_items[:3])
     BudgetLine.objects.create(inventory=inventory, description="Extra", amount=0, position=9)
 
@@ -766,9 +781,11 @@ def test_pages_run_the_same_number_of_queries_with_2_and_40_items(
         "part1": inventory_url("part1", region),
         "part1-review": inventory_url("part1", region) + "?granska=1",
         "part2": inventory_url("part2", region),
+        "part2-review": inventory_url("part2", region) + "?granska=1",
         "intervention_edit": inventory_url("intervention_edit", region, pk=item.pk),
         "intervention_delete": inventory_url("intervention_delete", region, pk=item.pk),
         "part3": inventory_url("part3", region),
+        "part3-review": inventory_url("part3", region) + "?granska=1",
         "goal_add": inventory_url("goal_add", region),
         "goal_edit": inventory_url("goal_edit", region, pk=goal.pk),
         "review": inventory_url("review", region),
@@ -814,3 +831,128 @@ def test_garbage_posts_to_items_are_answered_never_500(signed_in, region, invent
     ]
     assert [r.status_code for r in answers] == [302, 302, 400, 400, 409]
     assert saved_state(inventory) == before
+
+
+# --- A form that never drops text -------------------------------------------------------------
+
+
+def test_conflict_page_compares_field_by_field_and_keeps_the_chosen_text(
+    region, inventory, contact, deputy
+):
+    first, second = _two_clients(contact, deputy)
+    revision = inventory.current_state.revision
+    texts_a = {"context": "A: förutsättningar", "work_social": "A: socialt"}
+    texts_b = {"context": "B: förutsättningar", "work_social": "B: socialt"}
+    first.post(inventory_url("part1", region), part1_post(revision=revision, texts=texts_a))
+    late = second.post(inventory_url("part1", region), part1_post(revision=revision, texts=texts_b))
+    assert late.status_code == 409
+    html = html_of(late)
+    # Only the two fields that differ, each with both texts and a choice.
+    assert html.count("data-conflict-field=") == 2
+    assert 'data-conflict-field="context"' in html and 'data-conflict-field="work_social"' in html
+    assert 'name="keep_context" value="mine"' in html
+    assert 'name="keep_context" value="saved"' in html
+    assert f"Använd texten som {contact.full_name} sparade" in html
+    assert "A: förutsättningar" in html and "B: förutsättningar" in html
+
+    # Keep the other person's context, keep my own social text.
+    again = second.post(
+        inventory_url("part1", region),
+        part1_post(
+            revision=revision + 1,
+            texts=texts_b,
+            keep_context="saved",
+            keep_work_social="mine",
+        ),
+    )
+    assert again.status_code == 302
+    state = CurrentState.objects.get(inventory=inventory)
+    assert (state.context, state.work_social) == ("A: förutsättningar", "B: socialt")
+
+
+def test_goal_conflict_choice_per_field_covers_checkboxes(region, inventory, contact, deputy):
+    first, second = _two_clients(contact, deputy)
+    goal = inventory.goals.order_by("position").first()
+    url = inventory_url("goal_edit", region, pk=goal.pk)
+    first.post(url, goal_post(1, revision=str(goal.revision), indicator="Först", effects=["trust"]))
+    late = second.post(
+        url, goal_post(1, revision=str(goal.revision), indicator="Sen", effects=["leadership"])
+    )
+    assert late.status_code == 409
+    html = html_of(late)
+    assert 'data-conflict-field="indicator"' in html and 'data-conflict-field="effects"' in html
+    assert "Ökad tillit" in html and "Starkare regionalt ledarskap" in html
+    saved = second.post(
+        url,
+        goal_post(
+            1,
+            revision=str(goal.revision + 1),
+            indicator="Sen",
+            effects=["leadership"],
+            keep_effects="saved",
+        ),
+    )
+    assert saved.status_code == 302
+    goal.refresh_from_db()
+    assert (goal.indicator, goal.effects) == ("Sen", ["trust"])
+
+
+def test_add_goal_saves_the_texts_typed_above_first(signed_in, region, inventory):
+    revision = inventory.target_state.revision
+    response = signed_in.post(
+        inventory_url("part3", region),
+        part3_post(revision=revision, target_state="Skrivet men inte sparat", add_goal="1"),
+    )
+    assert response.status_code == 302
+    assert response.url == inventory_url("goal_add", region)
+    assert TargetState.objects.get(inventory=inventory).target_state == "Skrivet men inte sparat"
+    page = html_of(signed_in.get(inventory_url("part3", region)))
+    assert 'form="part-form" name="add_goal"' in page
+    goal = inventory.goals.order_by("position").first()
+    edit = signed_in.post(
+        inventory_url("part3", region),
+        part3_post(revision=revision + 1, target_state="Igen", edit_goal=str(goal.pk)),
+    )
+    assert edit.url == inventory_url("goal_edit", region, pk=goal.pk)
+    assert TargetState.objects.get(inventory=inventory).target_state == "Igen"
+
+
+def test_add_goal_with_an_error_keeps_every_typed_text(signed_in, region, inventory):
+    revision = inventory.target_state.revision
+    response = signed_in.post(
+        inventory_url("part3", region),
+        part3_post(
+            revision=revision, target_state="x" * 10_001, effect_trust="Min tillit", add_goal="1"
+        ),
+    )
+    assert response.status_code == 400
+    html = html_of(response)
+    assert "Min tillit</textarea>" in html
+    assert "x" * 10_001 in html
+
+
+def test_all_errors_of_an_intervention_come_in_one_pass(signed_in, region, inventory):
+    response = signed_in.post(
+        inventory_url("intervention_add", region),
+        intervention_post(
+            1, cost="tolv", start_date="2021-05-01", end_date="2020-04-01", y2020_own="-5"
+        ),
+    )
+    assert response.status_code == 400
+    html = html_of(response)
+    assert "Ange ett heltal i hela kronor" in field_error(response, "id_cost")
+    assert "Slutdatumet kan inte vara före startdatumet." in field_error(response, "id_end_date")
+    assert "negativt" in field_error(response, "id_y2020_own")
+    assert html.count('<a href="#id_') >= 3
+
+
+def test_review_mode_says_what_is_missing_once_in_plain_words(signed_in, region, inventory):
+    CurrentState.objects.filter(inventory=inventory).update(work_environmental="")
+    html = html_of(signed_in.get(inventory_url("part1", region) + "?granska=1"))
+    assert "Det finns fel att rätta" not in html
+    assert "Det här saknas i Del 1" in html
+    assert html.count("Dagens arbete med miljömässig hållbarhet saknas") == 1
+    assert "Dagens arbete med miljömässig hållbarhet: Dagens arbete" not in html
+    assert "Fyll i det här innan ni skickar in." in field_error(
+        signed_in.get(inventory_url("part1", region) + "?granska=1"), "id_work_environmental"
+    )

@@ -15,14 +15,17 @@ from inventories.errors import EditConflict, InventoryLocked
 from inventories.forms import GoalEditForm, GoalForm, InterventionEditForm, InterventionForm
 from inventories.selectors import last_change_actor
 from inventories.views.common import (
+    apply_conflict_choices,
     apply_service_errors,
     conflict_context,
+    conflict_fields,
     freeze,
     load_existing_page,
     load_page,
     not_started,
     render_page,
     require_contact,
+    saved_values,
     with_revision,
 )
 
@@ -146,7 +149,10 @@ def _item_form(request, page, kind, pk=None):
     status, conflict, notice = 200, None, ""
     if request.method == "POST":
         require_contact(page)
-        form = form_class(request.POST, **form_kwargs)
+        post = request.POST
+        if item is not None:
+            post = apply_conflict_choices(post, saved_values(form_class.initial_for(item)))
+        form = form_class(post, **form_kwargs)
         if gone:
             status, notice = 409, titles["gone"]
             form.is_valid()
@@ -167,8 +173,11 @@ def _item_form(request, page, kind, pk=None):
                 )
                 conflict["saved"] = display.item(page.inventory, kind.key, fresh)
                 form_kwargs = kind.form_kwargs(page)
-                form = form_class(with_revision(request.POST, fresh.revision), **form_kwargs)
+                form = form_class(with_revision(post, fresh.revision), **form_kwargs)
                 form.is_valid()
+                conflict["fields"] = conflict_fields(
+                    form, saved_values(form_class.initial_for(fresh))
+                )
             except InventoryLocked as exc:
                 status, page.locked_reason = 409, exc.messages[0]
                 freeze(form)
