@@ -956,3 +956,65 @@ def test_review_mode_says_what_is_missing_once_in_plain_words(signed_in, region,
     assert "Fyll i det här innan ni skickar in." in field_error(
         signed_in.get(inventory_url("part1", region) + "?granska=1"), "id_work_environmental"
     )
+
+
+# --- Receipt, programme page, timeline ------------------------------------------------------
+
+
+def test_receipt_says_what_happens_next_without_days_left_and_hides_the_checksum(
+    signed_in, region, inventory, contact
+):
+    round_ = round_2019()
+    round_.next_steps = "Först läser vi.\n\nSedan öppnar utlysningen i februari."
+    round_.save()
+    version = inventory_submit(inventory=inventory, user=contact)
+    html = html_of(signed_in.get(inventory_url("receipt", region, number=version.number)))
+    assert "Det här händer sedan" in html
+    assert (
+        "<p>Först läser vi.</p>" in html and "<p>Sedan öppnar utlysningen i februari.</p>" in html
+    )
+    assert "dagar kvar" not in html
+    details = html[html.index('<details class="receipt-checksum') :]
+    assert version.sha256 in details[: details.index("</details>")]
+    assert html.index(version.sha256) > html.index("Det här händer sedan")
+
+
+def test_about_page_shows_the_programme_and_every_part_links_to_it(signed_in, region, inventory):
+    about_url = inventory_url("about", region)
+    html = html_of(signed_in.get(about_url))
+    for text in (
+        "Utlysning av medel",
+        "Utveckla handläggningen av projektmedel",
+        "Utländsk bakgrund",
+        "Stärkt arbete med hållbar utveckling som helhet inom det regionala tillväxtarbetet",
+        "Ökad tillit",
+        "Starkare regionalt ledarskap",
+        "100\u00a0000\u00a0kr",
+    ):
+        assert text in html, text
+    assert "89\u00a0000\u00a0000\u00a0kr" in html, "the 2019 round's programme funds"
+    for name in ("part1", "part2", "part3", "review"):
+        assert f'href="{about_url}"' in html_of(signed_in.get(inventory_url(name, region)))
+
+
+def test_timeline_is_in_date_order_and_marks_past_now_and_next(signed_in, region, contact):
+    moment = datetime.datetime(2019, 10, 15, 12, 0, tzinfo=STOCKHOLM)
+    with time_machine.travel(moment, tick=False):
+        html = html_of(signed_in.get(reverse("inventories:start", args=[region.slug])))
+    timeline = html[html.index('<ol class="timeline">') :]
+    timeline = timeline[: timeline.index("</ol>")]
+    order = [
+        "Hearing och dialog",
+        "Sista dag för synpunkter",
+        "Startkapital och regional behovsinventering",
+        "ERFA-träff",
+        "lämnas in till Tillväxtverket",
+        "Utlysningen öppnar",
+    ]
+    positions = [timeline.index(text) for text in order]
+    assert positions == sorted(positions)
+    assert timeline.count("Har varit:") == 2
+    assert timeline.count("Pågår nu:") == 1 and 'aria-current="step"' in timeline
+    assert timeline.count("Nästa:") == 1
+    now = timeline[timeline.index("Pågår nu:") :]
+    assert now.index("Startkapital och regional behovsinventering") < now.index("Nästa:")
