@@ -99,6 +99,19 @@ class PortalForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.review_errors = dict(review_errors or {})
 
+    #: The key of this form's help texts in ``inventories.guidance.FIELD_HELP``.
+    GUIDANCE = ""
+
+    def apply_guidance(self, guidance: dict):
+        """Set each field's help text and example (``{field: (help, example)}``)."""
+        for name, (help_text, example) in guidance.items():
+            if name in self.fields:
+                if help_text:
+                    self.fields[name].help_text = help_text
+                self.fields[name].example = example
+                # A bound field copies the help text when first made: make it again.
+                self._bound_fields_cache.pop(name, None)
+
     def freeze(self):
         """Show what was typed read-only, without checking it (nothing will be saved)."""
         self.frozen = True

@@ -30,6 +30,7 @@ from .common import (
 
 
 class InterventionForm(PortalForm):
+    GUIDANCE = "intervention"
     title = text_field(
         _label(Intervention, "title"),
         max_length=SHORT_TEXT_MAX,
@@ -136,6 +137,7 @@ class InterventionEditForm(InterventionForm):
 
 
 class GoalForm(PortalForm):
+    GUIDANCE = "goal"
     goal = text_field(
         _label(Goal, "goal"),
         max_length=2_000,

@@ -29,6 +29,7 @@ CURRENT_STATE_HELP = {
 
 
 class CurrentStateForm(PortalForm):
+    GUIDANCE = "current_state"
     revision = revision_field()
 
     def __init__(self, *args, **kwargs):
@@ -123,6 +124,7 @@ TARGET_STATE_HELP = {
 
 
 class TargetStateForm(PortalForm):
+    GUIDANCE = "target_state"
     revision = revision_field()
 
     def __init__(self, *args, **kwargs):

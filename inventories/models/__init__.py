@@ -14,7 +14,7 @@ from .inventory import (
     Priority,
     TargetState,
 )
-from .rounds import Milestone, Round
+from .rounds import FieldGuidance, Milestone, Round
 from .versions import ImmutableVersionError, InventoryVersion
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "CurrentState",
     "Dimension",
     "Effect",
+    "FieldGuidance",
     "FollowUp",
     "Goal",
     "ImmutableVersionError",

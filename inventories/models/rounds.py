@@ -141,3 +141,25 @@ class Milestone(models.Model):
         if self.starts_on <= day:
             return "now"
         return "future"
+
+
+class FieldGuidance(models.Model):
+    """A round's own help text and example for one field of the form (defaults in code)."""
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="field_guidance", verbose_name=_("omgång")
+    )
+    field = models.CharField(_("fält"), max_length=80)
+    help_text = models.TextField(_("hjälptext"), blank=True)
+    example = models.TextField(_("exempel"), blank=True)
+
+    class Meta:
+        verbose_name = _("hjälptext")
+        verbose_name_plural = _("hjälptexter")
+        ordering = ["round", "field"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "field"], name="one_guidance_per_field"),
+        ]
+
+    def __str__(self):
+        return self.field

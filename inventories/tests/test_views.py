@@ -1018,3 +1018,36 @@ def test_timeline_is_in_date_order_and_marks_past_now_and_next(signed_in, region
     assert timeline.count("Nästa:") == 1
     now = timeline[timeline.index("Pågår nu:") :]
     assert now.index("Startkapital och regional behovsinventering") < now.index("Nästa:")
+
+
+def test_help_texts_have_examples_and_a_round_can_override_them(signed_in, region, inventory):
+    from inventories.models import FieldGuidance
+
+    html = html_of(signed_in.get(inventory_url("part1", region)))
+    helptext = html[html.index('id="id_perspective_helptext"') :]
+    helptext = helptext[: helptext.index("</div>")]
+    assert "Hur ser nuläget ut för kvinnor och män" in helptext
+    assert "Exempel:" in helptext and "utrikes födda kvinnor" in helptext
+    FieldGuidance.objects.create(
+        round=round_2019(),
+        field="current_state.perspective",
+        help_text="Omgångens egen fråga.",
+        example="Omgångens eget exempel.",
+    )
+    FieldGuidance.objects.create(
+        round=round_2019(), field="goal.indicator", help_text="", example="Eget indikatorexempel"
+    )
+    html = html_of(signed_in.get(inventory_url("part1", region)))
+    assert "Omgångens egen fråga." in html and "Omgångens eget exempel." in html
+    assert "Hur ser nuläget ut för kvinnor och män" not in html
+    goal_page = html_of(signed_in.get(inventory_url("goal_add", region)))
+    assert "Hur mäter ni att målet nås?" in goal_page, "blank help text keeps the default"
+    assert "Eget indikatorexempel" in goal_page
+
+
+def test_round_admin_edits_guidance(client, admin_user):
+    client.force_login(admin_user)
+    url = reverse("admin:inventories_round_change", args=[round_2019().pk])
+    html = html_of(client.get(url))
+    assert "current_state.perspective" in html
+    assert "Önskat sluttillstånd" in html or "önskat sluttillstånd" in html

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from inventories import services
 from inventories.completeness import PART_TITLES, Completeness, inventory_completeness
 from inventories.errors import InventoryLocked
+from inventories.guidance import field_help
 from inventories.models import Inventory
 from inventories.selectors import inventory_find
 from inventories.services.guards import ensure_editable
@@ -149,6 +150,9 @@ def steps_of(page, current):
 
 def render_page(page, template, context, *, step, title, status=200, error_items=()):
     error_items = list(error_items)
+    form = context.get("form")
+    if getattr(form, "GUIDANCE", ""):
+        form.apply_guidance(field_help(page.round, form.GUIDANCE))
     return render(
         page.request,
         template,
