@@ -166,9 +166,7 @@ def test_contact_journey_with_the_keyboard_only(page, contact, axe_check):
     ]:
         type_into(page, label, text)
     press(page, "Spara")
-    assert_error_summary_focused(
-        page, ["Budgetrad 2: Planerat (kr): Ange beloppet i hela kronor."]
-    )
+    assert_error_summary_focused(page, ["Budgetrad 2: Planerat (kr): Ange beloppet i hela kronor."])
     axe_check(page, "keyboard: Del 1 with a budget row without amount (error)")
     tab_to(page, re.compile("^Budgetrad 2: Planerat"))
     page.keyboard.press("Enter")
