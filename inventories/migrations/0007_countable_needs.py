@@ -5,6 +5,41 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+MILESTONE_DATES_2019 = {
+    "30 september 2019": ("2019-09-30", None),
+    "September 2019": ("2019-09-01", "2019-09-30"),
+    "Oktober 2019": ("2019-10-01", "2019-10-31"),
+    "November 2019": ("2019-11-01", "2019-11-30"),
+    "20 januari 2020": ("2020-01-20", None),
+    "Februari 2020": ("2020-02-01", "2020-02-29"),
+}
+NEXT_STEPS_2019 = (
+    "Tillväxtverket läser alla regioners behovsinventeringar i januari och februari 2020. "
+    "De används för att utforma utlysningen av programmets medel, som öppnar i februari, och "
+    "för slutrapporten till Näringsdepartementet den 15 februari 2020.\n\n"
+    "Om något behöver kompletteras återsänder handläggaren behovsinventeringen med ett "
+    "meddelande; ni får då ett e-postmeddelande och kan ändra och skicka in igen."
+)
+
+
+def round_2019_data(apps, schema_editor):
+    import datetime
+
+    Round = apps.get_model("inventories", "Round")
+    Milestone = apps.get_model("inventories", "Milestone")
+    for round_ in Round.objects.filter(slug="2019"):
+        round_.programme_funds = 89_000_000
+        if not round_.next_steps:
+            round_.next_steps = NEXT_STEPS_2019
+        round_.save(update_fields=["programme_funds", "next_steps"])
+        for milestone in Milestone.objects.filter(round=round_):
+            dates = MILESTONE_DATES_2019.get(milestone.when)
+            if dates:
+                milestone.starts_on = datetime.date.fromisoformat(dates[0])
+                milestone.ends_on = datetime.date.fromisoformat(dates[1]) if dates[1] else None
+                milestone.save(update_fields=["starts_on", "ends_on"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -114,42 +149,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('intervention', 'year'), name='one_amount_row_per_intervention_year')],
             },
         ),
+        # The 2019 round from the deck: 89 MSEK, what happens after 20 January, dated milestones.
+        migrations.RunPython(round_2019_data, migrations.RunPython.noop),
     ]
-
-
-MILESTONE_DATES_2019 = {
-    "30 september 2019": ("2019-09-30", None),
-    "September 2019": ("2019-09-01", "2019-09-30"),
-    "Oktober 2019": ("2019-10-01", "2019-10-31"),
-    "November 2019": ("2019-11-01", "2019-11-30"),
-    "20 januari 2020": ("2020-01-20", None),
-    "Februari 2020": ("2020-02-01", "2020-02-29"),
-}
-NEXT_STEPS_2019 = (
-    "Tillväxtverket läser alla regioners behovsinventeringar i januari och februari 2020. "
-    "De används för att utforma utlysningen av programmets medel, som öppnar i februari, och "
-    "för slutrapporten till Näringsdepartementet den 15 februari 2020.\n\n"
-    "Om något behöver kompletteras återsänder handläggaren behovsinventeringen med ett "
-    "meddelande; ni får då ett e-postmeddelande och kan ändra och skicka in igen."
-)
-
-
-def round_2019_data(apps, schema_editor):
-    import datetime
-
-    Round = apps.get_model("inventories", "Round")
-    Milestone = apps.get_model("inventories", "Milestone")
-    for round_ in Round.objects.filter(slug="2019"):
-        round_.programme_funds = 89_000_000
-        if not round_.next_steps:
-            round_.next_steps = NEXT_STEPS_2019
-        round_.save(update_fields=["programme_funds", "next_steps"])
-        for milestone in Milestone.objects.filter(round=round_):
-            dates = MILESTONE_DATES_2019.get(milestone.when)
-            if dates:
-                milestone.starts_on = datetime.date.fromisoformat(dates[0])
-                milestone.ends_on = datetime.date.fromisoformat(dates[1]) if dates[1] else None
-                milestone.save(update_fields=["starts_on", "ends_on"])
-
-
-Migration.operations.append(migrations.RunPython(round_2019_data, migrations.RunPython.noop))

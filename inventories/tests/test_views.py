@@ -1051,3 +1051,22 @@ def test_round_admin_edits_guidance(client, admin_user):
     html = html_of(client.get(url))
     assert "current_state.perspective" in html
     assert "Önskat sluttillstånd" in html or "önskat sluttillstånd" in html
+
+
+def test_leaving_a_part_through_the_stepper_saves_first(signed_in, region, inventory):
+    """``goto`` is what static/js/inventory.js adds when a stepper link is followed with unsaved
+    text: the part is saved, then the writer lands where they were going."""
+    revision = inventory.target_state.revision
+    response = signed_in.post(
+        inventory_url("part3", region),
+        part3_post(revision=revision, short_term_effects="Ändrat på vägen", goto="review"),
+    )
+    assert response.url == inventory_url("review", region)
+    assert TargetState.objects.get(inventory=inventory).short_term_effects == "Ändrat på vägen"
+    ignored = signed_in.post(
+        inventory_url("part3", region),
+        part3_post(revision=revision + 1, goto="https://example.com/"),
+    )
+    assert ignored.url == inventory_url("part3", region)
+    html = html_of(signed_in.get(inventory_url("part1", region)))
+    assert 'data-save-first="review"' in html and 'data-save-first="about"' in html

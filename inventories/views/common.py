@@ -284,7 +284,15 @@ def conflict_context(exc, *, saved_by=None, revision):
     }
 
 
+#: Where a part page may go after saving when the writer left it through the stepper or the
+#: "Om uppdraget" link with unsaved text (``goto``, set by ``static/js/inventory.js``).
+GOTO_STEPS = ("part1", "part2", "part3", "review", "about")
+
+
 def after_save_url(page, here, next_step):
+    goto = page.request.POST.get("goto", "")
+    if goto in GOTO_STEPS:
+        return page.url(goto)
     if "spara_fortsatt" in page.request.POST:
         return page.url(next_step)
     return page.url(here) + ("?granska=1" if page.review else "")

@@ -102,4 +102,37 @@
     });
     budget.addEventListener("change", sum);
   }
+
+  // Leaving Del 1 or Del 3 through the stepper or "Om uppdraget" after typing saves first: the
+  // form is submitted with "goto" and the server redirects there once it is saved (or shows the
+  // errors with everything still typed in).
+  var partForm = document.querySelector("form[data-save-before-leaving]");
+  if (partForm && partForm.querySelector("button[type=submit]")) {
+    // A page shown again after a POST (errors, a new budget row, a conflict) holds unsaved input.
+    var changed = partForm.hasAttribute("data-unsaved");
+    partForm.addEventListener("input", function () {
+      changed = true;
+    });
+    partForm.addEventListener("change", function () {
+      changed = true;
+    });
+    document.querySelectorAll("a[data-save-first]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (!changed || event.ctrlKey || event.metaKey || event.shiftKey) {
+          return;
+        }
+        event.preventDefault();
+        var goto = document.createElement("input");
+        goto.type = "hidden";
+        goto.name = "goto";
+        goto.value = link.getAttribute("data-save-first");
+        partForm.appendChild(goto);
+        if (partForm.requestSubmit) {
+          partForm.requestSubmit();
+        } else {
+          partForm.submit();
+        }
+      });
+    });
+  }
 })();

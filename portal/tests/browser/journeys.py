@@ -40,6 +40,8 @@ PART3_TEXTS = {
     "varje beslut om projektmedel prövas mot alla tre dimensionerna.",
     "Ökad tillit": "Aktörerna delar data och analyser öppet och litar på varandras underlag.",
 }
+#: Changed on Del 3 just before following the stepper: saved on the way.
+PART3_EDITED = "Aktörerna delar data, analyser och underlag öppet."
 #: Typed into Del 3 and never saved with "Spara": "Lägg till mål" must save it first.
 PART3_UNSAVED = {
     "Effekter på kort sikt": "En gemensam lägesbild, tre nya samverkansprojekt och fler "
@@ -370,6 +372,7 @@ def review_and_submit(page, axe_check, screenshot=None):
     wait_for_path(page, "/granska/")
     checklist = page.locator("section.checklist")
     assert "Inget saknas." in checklist.inner_text(), checklist.inner_text()
+    assert PART3_EDITED in page.locator("section.whole-inventory").inner_text()
     axe_check(page, "review and submit")
     if screenshot:
         screenshot(page, "review")
@@ -448,10 +451,13 @@ def submit_as_new_contact(page, *, region, staff, axe_check, screenshot=None, er
     axe_check(page, "Om uppdraget")
     page.go_back()
     wait_for_path(page, "/del-3/")
+    # An edit, then away through the stepper without "Spara": it is saved on the way.
+    page.get_by_label("Ökad tillit", exact=True).fill(PART3_EDITED)
     page.locator("nav[aria-label='Behovsinventeringens delar']").get_by_role(
         "link", name="Del 2 – Insatser"
     ).click()
     wait_for_path(page, "/del-2/")
+    expect(page.locator(".messages")).to_contain_text("Del 3 är sparad.")
     totals = page.locator("table.year-totals")
     first_year = round_.period_start.year
     expect(totals.locator("tbody tr").first).to_contain_text(f"{first_year}")
