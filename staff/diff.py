@@ -161,14 +161,23 @@ class BudgetChange:
     description: str
     old_amount: int | None = None
     new_amount: int | None = None
+    old_spent: int | None = None
+    new_spent: int | None = None
+
+    @staticmethod
+    def _display(amount, spent) -> str:
+        text = format_kr(amount)
+        if amount is not None and spent is not None:
+            text += " " + _("(använt %(spent)s)") % {"spent": format_kr(spent)}
+        return text
 
     @property
     def old_display(self) -> str:
-        return format_kr(self.old_amount)
+        return self._display(self.old_amount, self.old_spent)
 
     @property
     def new_display(self) -> str:
-        return format_kr(self.new_amount)
+        return self._display(self.new_amount, self.new_spent)
 
 
 @dataclass
@@ -242,15 +251,28 @@ def _budget_changes(old_lines, new_lines) -> list[BudgetChange]:
             (i for i, o in enumerate(remaining) if o["description"] == line["description"]), None
         )
         if match is None:
-            changes.append(BudgetChange("added", line["description"], None, line["amount"]))
+            changes.append(
+                BudgetChange(
+                    "added", line["description"], None, line["amount"], None, line.get("spent")
+                )
+            )
             continue
         old = remaining.pop(match)
-        if old["amount"] != line["amount"]:
+        if (old["amount"], old.get("spent")) != (line["amount"], line.get("spent")):
             changes.append(
-                BudgetChange("changed", line["description"], old["amount"], line["amount"])
+                BudgetChange(
+                    "changed",
+                    line["description"],
+                    old["amount"],
+                    line["amount"],
+                    old.get("spent"),
+                    line.get("spent"),
+                )
             )
     for old in remaining:
-        changes.append(BudgetChange("removed", old["description"], old["amount"], None))
+        changes.append(
+            BudgetChange("removed", old["description"], old["amount"], None, old.get("spent"))
+        )
     return changes
 
 

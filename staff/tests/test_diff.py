@@ -277,3 +277,21 @@ def test_diff_of_a_real_return_and_resubmission(region, contact, staff_user):
         ("changed", ["target_value"]),
         ("added", []),
     ]
+
+
+def test_spent_start_capital_shows_in_the_budget_diff():
+    old = _snapshot()
+    new = copy.deepcopy(old)
+    new["version"] = 2
+    new["part1"]["budget_lines"] = [
+        {"description": "Personal", "amount": 60_000, "spent": 20_000},
+        {"description": "Resor", "amount": 40_000, "spent": None},
+    ]
+    new["part1"]["spent_total"] = 20_000
+    diff = version_diff(old, new)
+    assert [(c.kind, c.description) for c in diff.budget] == [("changed", "Personal")]
+    assert diff.budget[0].old_display == "60\u00a0000\u00a0kr"
+    assert diff.budget[0].new_display == "60\u00a0000\u00a0kr (använt 20\u00a0000\u00a0kr)"
+    assert [(t.label, t.old, t.new) for t in diff.totals] == [
+        ("Använt av startkapitalet", None, 20_000)
+    ]
