@@ -264,8 +264,13 @@ def fill_part1(page, axe_check, screenshot=None):
     page.get_by_label("Planerat belopp i kronor, rad 2").fill("50 000")  # 110 000 > 100 000
     # The live sum counts what is typed, before anything is saved.
     expect(page.locator("[data-budget-live]")).to_contain_text("10\u00a0000 kr mer")
-    # A live character counter under every long answer.
+    # A live character counter under every long answer; spoken only near the limit.
     expect(page.locator("#id_context_count")).to_contain_text("tecken kvar")
+    spoken = page.locator("#id_needs_challenges_count + [data-char-live]")
+    page.get_by_label("Behov och utmaningar", exact=True).fill("x" * 9_400)
+    expect(spoken).to_have_text("Du har 600 tecken kvar.")
+    page.get_by_label("Behov och utmaningar", exact=True).fill(PART1_TEXTS["Behov och utmaningar"])
+    expect(spoken).to_have_text("")
     typed = form_values(page)
     submit(page, page.get_by_role("button", name="Spara", exact=True))
     assert_error_summary_focused(page, ["startkapital"])
