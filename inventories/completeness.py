@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 
 from django.db import models
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from inventories.models import CurrentState, Intervention, TargetState
 
@@ -20,10 +22,17 @@ PART_TITLES = {
 }
 
 CURRENT_STATE_REQUIRED = CurrentState.TEXT_FIELDS
-TARGET_STATE_REQUIRED = ("target_state", "short_term_effects")
-# Every field but the title (which an intervention always has) is required at submission.
-INTERVENTION_REQUIRED = tuple(name for name in Intervention.CONTENT_FIELDS if name != "title")
-GOAL_REQUIRED = ("indicator", "target_value", "target_date")
+# "Effekter på kort sikt" is not in the programme's model: it may be left blank.
+TARGET_STATE_REQUIRED = ("target_state",)
+# Every field but the title (which an intervention always has) and the effects it may name is
+# required at submission; so is money for at least one year of the programme period.
+INTERVENTION_OPTIONAL = ("title", "effects")
+INTERVENTION_REQUIRED = tuple(
+    name for name in Intervention.CONTENT_FIELDS if name not in INTERVENTION_OPTIONAL
+)
+GOAL_REQUIRED = ("indicator", "target_value", "target_date", "effects", "dimensions")
+#: Shown next to a field in review mode when the checklist already names it.
+FILL_IN = _lazy("Fyll i det här innan ni skickar in.")
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,8 @@ class MissingItem:
     field: str | None = None
     intervention_id: int | None = None
     goal_id: int | None = None
+    #: The short text next to the field (the checklist's message names the field already).
+    hint: str | Promise | None = None
 
     def url(self, inventory) -> str:
         kwargs = {"region_slug": inventory.region.slug, "round_slug": inventory.round.slug}
@@ -66,7 +77,7 @@ class Completeness:
     def field_errors(self, *, part, intervention_id=None, goal_id=None) -> dict[str, str]:
         """``{field: message}`` for one part's form (or one intervention's or goal's form)."""
         return {
-            item.field: item.message
+            item.field: str(item.hint or item.message)
             for item in self.items
             if item.part == part
             and item.field
@@ -99,7 +110,7 @@ def inventory_completeness(inventory) -> Completeness:
     for name in CURRENT_STATE_REQUIRED:
         if _blank(getattr(current, name)):
             label = _field_label(CurrentState, name)
-            add(MissingItem(1, _("%(field)s saknas") % {"field": label}, field=name))
+            add(MissingItem(1, _("%(field)s saknas") % {"field": label}, name, hint=FILL_IN))
     budget_lines = list(inventory.budget_lines.all())
     if not budget_lines:
         add(MissingItem(1, _("Ange hur startkapitalet används (minst en budgetrad)"), "budget"))
@@ -120,8 +131,20 @@ def inventory_completeness(inventory) -> Completeness:
                         % {"number": index, "title": item.title, "field": label},
                         field=name,
                         intervention_id=item.pk,
+                        hint=FILL_IN,
                     )
                 )
+        if not any(row.total for row in item.years.all()):
+            add(
+                MissingItem(
+                    2,
+                    _("Insats %(number)s (%(title)s): belopp per år saknas")
+                    % {"number": index, "title": item.title},
+                    field="years",
+                    intervention_id=item.pk,
+                    hint=_("Ange för minst ett år vad som söks och hur insatsen medfinansieras."),
+                )
+            )
         period = inventory.round
         for name in ("start_date", "end_date"):
             value = getattr(item, name)
@@ -140,7 +163,7 @@ def inventory_completeness(inventory) -> Completeness:
     for name in TARGET_STATE_REQUIRED:
         if _blank(getattr(target, name)):
             label = _field_label(TargetState, name)
-            add(MissingItem(3, _("%(field)s saknas") % {"field": label}, field=name))
+            add(MissingItem(3, _("%(field)s saknas") % {"field": label}, name, hint=FILL_IN))
     if all(_blank(getattr(target, name)) for name in TargetState.EFFECT_FIELDS):
         add(
             MissingItem(
@@ -162,6 +185,7 @@ def inventory_completeness(inventory) -> Completeness:
                         _("Mål %(number)s: %(field)s saknas") % {"number": index, "field": label},
                         field=name,
                         goal_id=goal.pk,
+                        hint=FILL_IN,
                     )
                 )
         if not goal.interventions.all():

@@ -38,15 +38,25 @@ def practice_round() -> Round:
             "start_capital": 100_000,
             "period_start": datetime.date(today.year + 1, 1, 1),
             "period_end": datetime.date(today.year + 3, 12, 31),
+            "programme_funds": 89_000_000,
         },
     )
     if created:
-        for position, (when, what) in enumerate(
+        opened = timezone.localtime(round_.opens_at).date()
+        for position, (when, what, day) in enumerate(
             [
-                (f"{deadline:%Y-%m-%d}", "Sista dag för övningsomgången"),
+                (f"{opened:%Y-%m-%d}", "Övningsomgången öppnar", opened),
+                (f"{deadline:%Y-%m-%d}", "Sista dag för övningsomgången", deadline.date()),
+                (
+                    f"{deadline.date() + datetime.timedelta(days=14):%Y-%m-%d}",
+                    "Utlysningen öppnar (övning)",
+                    deadline.date() + datetime.timedelta(days=14),
+                ),
             ]
         ):
-            Milestone.objects.create(round=round_, when=when, what=what, position=position)
+            Milestone.objects.create(
+                round=round_, when=when, what=what, position=position, starts_on=day
+            )
     return round_
 
 
@@ -58,6 +68,10 @@ def _current_state(region, *, complete):
         "work_environmental": "Klimatfärdplan antagen; uppföljning saknas än.",
         "needs_challenges": "Behov av samordning och kunskap om hållbarhetsanalys.",
         "collaboration": "Nätverk med kommunerna och lärosätena finns.",
+        "perspective": (
+            "Sysselsättningen är lägre bland utrikes födda kvinnor; unga lämnar "
+            "landsbygden för studier."
+        ),
     }
     if not complete:
         texts = {name: value for name, value in list(texts.items())[:3]}
@@ -89,9 +103,24 @@ def _intervention(round_, number, *, complete):
                 "start_date": start,
                 "end_date": round_.period_end,
                 "cost": 400_000 * number,
+                "priority": ["high", "medium"][number - 1],
+                "effects": [["business", "leadership"], ["sustainability"]][number - 1],
             }
         )
     return data
+
+
+def _years(round_, number, region) -> dict:
+    """Money per programme year; varies by region so a synthesis has something to sum."""
+    scale = int(region.code) * 5_000
+    return {
+        year: {
+            "sought": (150_000 + scale) * number if index < 2 else 0,
+            "own": 30_000 * number,
+            "other": 20_000 if number == 2 else 0,
+        }
+        for index, year in enumerate(round_.years)
+    }
 
 
 def _fill(inventory, user, *, complete):
@@ -108,13 +137,16 @@ def _fill(inventory, user, *, complete):
         inventory=inventory,
         user=user,
         data=_current_state(region, complete=complete),
-        budget_lines=[{"description": "Processledning", "amount": 60_000}]
-        + ([{"description": "Analysstöd", "amount": 40_000}] if complete else []),
+        budget_lines=[{"description": "Processledning", "amount": 60_000, "spent": 35_000}]
+        + ([{"description": "Analysstöd", "amount": 40_000, "spent": None}] if complete else []),
         revision=inventory.current_state.revision,
     )
     interventions = [
         intervention_create(
-            inventory=inventory, user=user, data=_intervention(round_, n, complete=complete)
+            inventory=inventory,
+            user=user,
+            data=_intervention(round_, n, complete=complete),
+            years=_years(round_, n, region) if complete else None,
         )
         for n in ((1, 2) if complete else (1,))
     ]
@@ -139,6 +171,9 @@ def _fill(inventory, user, *, complete):
             "indicator": "Antal företag",
             "target_value": "50",
             "target_date": round_.period_end,
+            "effects": ["business", "sustainability"],
+            "dimensions": ["economic", "environmental"],
+            "follow_up": ["gender", "background"],
         },
         interventions=interventions,
     )

@@ -19,13 +19,16 @@ def part1(inventory) -> dict:
     state = inventory.current_state
     lines = list(inventory.budget_lines.all())
     total = sum(line.amount for line in lines)
+    spent = sum(line.spent or 0 for line in lines)
     capital = inventory.round.start_capital
     return {
         "rows": [_row(state, name) for name in CurrentState.TEXT_FIELDS],
         "budget_lines": lines,
         "budget_total": total,
+        "spent_total": spent,
         "start_capital": capital,
         "remaining": capital - total,
+        "unspent": capital - spent,
         "over_by": max(total - capital, 0),
         "state": state,
     }
@@ -46,6 +49,7 @@ def items_of(inventory, key):
 
 
 def _intervention(item: Intervention, number: int) -> dict:
+    years = _years_of(item)
     return {
         "obj": item,
         "pk": item.pk,
@@ -62,8 +66,49 @@ def _intervention(item: Intervention, number: int) -> dict:
             _row(item, "start_date", "date"),
             _row(item, "end_date", "date"),
             _row(item, "cost", "money"),
+            _row(item, "priority", "text", item.get_priority_display()),
+            _row(item, "effects", "list", item.get_effects_display()),
         ],
+        "years": years,
+        "year_table": {"rows": years},
     }
+
+
+def _years_of(item) -> list[dict]:
+    by_year = item.money_by_year()
+    years = item.inventory.round.years if by_year else []
+    return [
+        {
+            "year": year,
+            "sought": by_year[year].sought if year in by_year else 0,
+            "own": by_year[year].own if year in by_year else 0,
+            "other": by_year[year].other if year in by_year else 0,
+            "total": by_year[year].total if year in by_year else 0,
+        }
+        for year in years
+    ]
+
+
+def year_totals(inventory) -> dict:
+    """Per programme year: what all interventions seek from the programme and co-finance."""
+    totals = {
+        year: {"year": year, "sought": 0, "own": 0, "other": 0, "total": 0}
+        for year in inventory.round.years
+    }
+    for item in inventory.interventions.all():
+        for row in item.years.all():
+            entry = totals.setdefault(
+                row.year, {"year": row.year, "sought": 0, "own": 0, "other": 0, "total": 0}
+            )
+            for name in ("sought", "own", "other"):
+                entry[name] += getattr(row, name)
+            entry["total"] += row.total
+    rows = [totals[year] for year in sorted(totals)]
+    summary = {"year": None, "sought": 0, "own": 0, "other": 0, "total": 0}
+    for entry in rows:
+        for name in ("sought", "own", "other", "total"):
+            summary[name] += entry[name]
+    return {"rows": rows, "sum": summary}
 
 
 def _goal(goal: Goal, number: int, numbers: dict) -> dict:
@@ -82,6 +127,9 @@ def _goal(goal: Goal, number: int, numbers: dict) -> dict:
             _row(goal, "indicator"),
             _row(goal, "target_value"),
             _row(goal, "target_date", "date"),
+            _row(goal, "effects", "list", goal.get_effects_display()),
+            _row(goal, "dimensions", "list", goal.get_dimensions_display()),
+            _row(goal, "follow_up", "list", goal.get_follow_up_display()),
             _row(goal, "interventions", "list", linked),
         ],
     }

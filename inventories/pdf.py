@@ -1,4 +1,4 @@
-"""The copy of record: a submitted version rendered as a PDF/A-2b with WeasyPrint.
+"""The copy of record: a submitted version rendered as a tagged PDF/A-2a with WeasyPrint.
 
 ``inventory_version_pdf(version) -> bytes`` reads only the version's stored snapshot (never the
 live inventory), so the PDF shows exactly what was submitted and hashed. It is a plain function,
@@ -23,7 +23,17 @@ from django.utils.translation import gettext as _
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from inventories.models import ActivityArea, CurrentState, Dimension, Intervention, TargetState
+from inventories.models import (
+    ActivityArea,
+    CurrentState,
+    Dimension,
+    Effect,
+    FollowUp,
+    Intervention,
+    InterventionYear,
+    Priority,
+    TargetState,
+)
 from inventories.models import Goal as GoalModel
 from inventories.snapshot import sha256_hex
 from portal.formatting import STOCKHOLM, kronor
@@ -118,7 +128,31 @@ def _choices(values, choices) -> str:
 
 
 def _fields(model, data, names):
-    return [{"label": _label(model, name), "value": data.get(name) or ""} for name in names]
+    """Labelled values of the fields the snapshot has (a schema-1 version lacks newer ones)."""
+    return [
+        {"label": _label(model, name), "value": data.get(name) or ""}
+        for name in names
+        if name in data
+    ]
+
+
+def _years(entries) -> list[dict] | None:
+    """Money per year as display rows, or None when the version predates it (schema 1)."""
+    if entries is None:
+        return None
+    rows = []
+    for entry in entries:
+        amounts = [entry.get(name) or 0 for name in InterventionYear.AMOUNT_FIELDS]
+        rows.append(
+            {
+                "year": entry.get("year"),
+                "sought": _amount(amounts[0]),
+                "own": _amount(amounts[1]),
+                "other": _amount(amounts[2]),
+                "total": _amount(sum(amounts)),
+            }
+        )
+    return rows
 
 
 def _intervention(item) -> dict:
@@ -143,19 +177,50 @@ def _intervention(item) -> dict:
         {"label": _("Period"), "value": period},
         {"label": _label(Intervention, "cost"), "value": _amount(item.get("cost"))},
     ]
-    return {"number": item.get("number"), "title": item.get("title") or "", "fields": fields}
+    if "priority" in item:
+        fields.append(
+            {
+                "label": _label(Intervention, "priority"),
+                "value": _choices([item["priority"]] if item["priority"] else [], Priority.choices),
+            }
+        )
+    if "effects" in item:
+        fields.append(
+            {
+                "label": _label(Intervention, "effects"),
+                "value": _choices(item["effects"], Effect.choices),
+            }
+        )
+    return {
+        "number": item.get("number"),
+        "title": item.get("title") or "",
+        "fields": fields,
+        "years": _years(item.get("years")),
+    }
 
 
-def _goal(goal) -> dict:
+def _goal(goal, titles) -> dict:
     numbers = goal.get("interventions") or []
-    leads = ", ".join(_("Insats %(number)s") % {"number": n} for n in numbers)
+    leads = "; ".join(
+        _("Insats %(number)s: %(title)s") % {"number": n, "title": titles.get(n, "")}
+        for n in numbers
+    )
     fields = [
         {"label": _label(GoalModel, "goal"), "value": goal.get("goal") or ""},
         {"label": _label(GoalModel, "indicator"), "value": goal.get("indicator") or ""},
         {"label": _label(GoalModel, "target_value"), "value": goal.get("target_value") or ""},
         {"label": _label(GoalModel, "target_date"), "value": _date(goal.get("target_date"))},
-        {"label": _label(GoalModel, "interventions"), "value": leads},
     ]
+    for name, choices in (
+        ("effects", Effect.choices),
+        ("dimensions", Dimension.choices),
+        ("follow_up", FollowUp.choices),
+    ):
+        if name in goal:
+            fields.append(
+                {"label": _label(GoalModel, name), "value": _choices(goal[name], choices)}
+            )
+    fields.append({"label": _label(GoalModel, "interventions"), "value": leads})
     return {"number": goal.get("number"), "fields": fields}
 
 
@@ -165,6 +230,7 @@ def version_pdf_context(snapshot: dict, *, sha256: str) -> dict:
     region = snapshot["region"]
     part1, part2, part3 = snapshot["part1"], snapshot["part2"], snapshot["part3"]
     number = snapshot["version"]
+    titles = {item.get("number"): item.get("title") or "" for item in part2["interventions"]}
     title = _("%(round)s – %(region)s – version %(number)s") % {
         "round": round_["name"],
         "region": region["name"],
@@ -187,21 +253,35 @@ def version_pdf_context(snapshot: dict, *, sha256: str) -> dict:
         "submitted_at": _moment(snapshot["submitted_at"]),
         "submitted_by": snapshot["submitted_by"],
         "effective_deadline": _moment(snapshot["effective_deadline"]),
+        "schema": snapshot.get("schema", 1),
+        "desired_end_state": round_.get("desired_end_state") or "",
         "part1": {
             "fields": _fields(CurrentState, part1, CurrentState.TEXT_FIELDS),
+            "has_spent": "spent_total" in part1,
             "budget_lines": [
-                {"description": line["description"], "amount": _amount(line["amount"])}
+                {
+                    "description": line["description"],
+                    "amount": _amount(line["amount"]),
+                    "spent": _amount(line.get("spent")),
+                }
                 for line in part1["budget_lines"]
             ],
             "budget_total": _amount(part1["budget_total"]),
+            "spent_total": _amount(part1.get("spent_total")),
+            "unspent": _amount(round_["start_capital"] - part1["spent_total"])
+            if "spent_total" in part1
+            else "",
         },
         "part2": {
             "interventions": [_intervention(item) for item in part2["interventions"]],
             "total_cost": _amount(part2["total_cost"]),
+            "year_totals": _years(part2.get("year_totals")),
         },
         "part3": {
-            "fields": _fields(TargetState, part3, TargetState.TEXT_FIELDS),
-            "goals": [_goal(goal) for goal in part3["goals"]],
+            "fields": _fields(TargetState, part3, ("target_state",)),
+            "effects": _fields(TargetState, part3, TargetState.EFFECT_FIELDS),
+            "short_term": _fields(TargetState, part3, ("short_term_effects",)),
+            "goals": [_goal(goal, titles) for goal in part3["goals"]],
         },
     }
 
@@ -219,13 +299,18 @@ def version_pdf_html(version) -> str:
         return render_to_string(TEMPLATE, context)
 
 
+#: Archival and tagged at once: PDF/A-2a ("accessible") makes WeasyPrint write the structure
+#: tree (headings, paragraphs, tables, lists) that screen readers read.
+PDF_VARIANT = "pdf/a-2a"
+
+
 def render_pdf(html: str, *, url_fetcher=None) -> bytes:
-    """WeasyPrint with the static-only fetcher, as PDF/A-2b."""
+    """WeasyPrint with the static-only fetcher, as a tagged PDF/A-2a."""
     fetcher = url_fetcher or StaticFileFetcher()
     document = HTML(string=html, base_url=fetcher.root.as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(pdf_variant="pdf/a-2b")
+    return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)
 
 
 def inventory_version_pdf(version) -> bytes:
-    """The PDF/A-2b copy of record of ``version``, rendered from its stored snapshot."""
+    """The tagged PDF/A-2a copy of record of ``version``, rendered from its stored snapshot."""
     return render_pdf(version_pdf_html(version))

@@ -30,13 +30,23 @@ def inventory_with_parts(queryset=None):
     """Inventories with all three parts loaded in a fixed number of queries."""
     queryset = queryset if queryset is not None else Inventory.objects.all()
     return queryset.select_related(
-        "round", "region", "current_state", "target_state"
+        "round",
+        "region",
+        "current_state__updated_by",
+        "target_state__updated_by",
     ).prefetch_related(
         "budget_lines",
-        Prefetch("interventions", queryset=Intervention.objects.order_by("position", "id")),
+        Prefetch(
+            "interventions",
+            queryset=Intervention.objects.order_by("position", "id")
+            .select_related("updated_by")
+            .prefetch_related("years"),
+        ),
         Prefetch(
             "goals",
-            queryset=Goal.objects.order_by("position", "id").prefetch_related("interventions"),
+            queryset=Goal.objects.order_by("position", "id")
+            .select_related("updated_by")
+            .prefetch_related("interventions"),
         ),
     )
 
@@ -65,7 +75,7 @@ def inventory_reload(inventory) -> Inventory:
 
 def intervention_get(*, inventory, pk) -> Intervention:
     try:
-        return inventory.interventions.get(pk=pk)
+        return inventory.interventions.prefetch_related("years").get(pk=pk)
     except Intervention.DoesNotExist:
         raise Http404 from None
 

@@ -10,7 +10,15 @@ import json
 
 from django.utils import timezone
 
-SCHEMA_VERSION = 1
+#: 1: the first versions (2019). 2: money per year, priority and effects per intervention,
+#: effects, dimensions and follow-up per goal, the current state through the intersectional
+#: perspective, spent start capital. Readers use ``.get`` for every key added after schema 1,
+#: so a stored version of any schema still renders; nothing stored is ever rewritten.
+SCHEMA_VERSION = 2
+
+
+def schema_of(snapshot: dict) -> int:
+    return int(snapshot.get("schema") or 1)
 
 
 def canonical_json(data: dict) -> str:
@@ -23,6 +31,18 @@ def sha256_hex(text: str) -> str:
 
 def _iso(value):
     return value.isoformat() if value is not None else None
+
+
+def _year_totals(round_, interventions) -> list[dict]:
+    totals = {year: {"year": year, "sought": 0, "own": 0, "other": 0} for year in round_.years}
+    for item in interventions:
+        for row in item.years.all():
+            entry = totals.setdefault(
+                row.year, {"year": row.year, "sought": 0, "own": 0, "other": 0}
+            )
+            for name in ("sought", "own", "other"):
+                entry[name] += getattr(row, name)
+    return [totals[year] for year in sorted(totals)]
 
 
 def inventory_snapshot(inventory, *, number, submitted_at, submitted_by) -> dict:
@@ -50,6 +70,8 @@ def inventory_snapshot(inventory, *, number, submitted_at, submitted_by) -> dict
             "start_capital": round_.start_capital,
             "period_start": _iso(round_.period_start),
             "period_end": _iso(round_.period_end),
+            "years": list(round_.years),
+            "desired_end_state": round_.desired_end_state,
         },
         "region": {"code": region.code, "name": region.name, "county": region.county_name},
         "version": number,
@@ -59,9 +81,11 @@ def inventory_snapshot(inventory, *, number, submitted_at, submitted_by) -> dict
         "part1": {
             **{field: getattr(current, field) for field in current.TEXT_FIELDS},
             "budget_lines": [
-                {"description": line.description, "amount": line.amount} for line in budget_lines
+                {"description": line.description, "amount": line.amount, "spent": line.spent}
+                for line in budget_lines
             ],
             "budget_total": sum(line.amount for line in budget_lines),
+            "spent_total": sum(line.spent or 0 for line in budget_lines),
         },
         "part2": {
             "interventions": [
@@ -79,10 +103,17 @@ def inventory_snapshot(inventory, *, number, submitted_at, submitted_by) -> dict
                     "start_date": _iso(item.start_date),
                     "end_date": _iso(item.end_date),
                     "cost": item.cost,
+                    "priority": item.priority,
+                    "effects": list(item.effects),
+                    "years": [
+                        {"year": row.year, "sought": row.sought, "own": row.own, "other": row.other}
+                        for row in sorted(item.years.all(), key=lambda row: row.year)
+                    ],
                 }
                 for item in interventions
             ],
             "total_cost": sum(item.cost or 0 for item in interventions),
+            "year_totals": _year_totals(round_, interventions),
         },
         "part3": {
             **{field: getattr(target, field) for field in target.TEXT_FIELDS},
@@ -94,6 +125,9 @@ def inventory_snapshot(inventory, *, number, submitted_at, submitted_by) -> dict
                     "indicator": goal.indicator,
                     "target_value": goal.target_value,
                     "target_date": _iso(goal.target_date),
+                    "effects": list(goal.effects),
+                    "dimensions": list(goal.dimensions),
+                    "follow_up": list(goal.follow_up),
                     "interventions": sorted(
                         number_of[i.pk] for i in goal.interventions.all() if i.pk in number_of
                     ),

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from inventories import views
-from inventories.views import documents, start
+from inventories.views import about, documents, start
 
 app_name = "inventories"
 
@@ -11,6 +11,7 @@ prefix = "region/<slug:region_slug>/<slug:round_slug>/"
 
 urlpatterns = [
     path("region/<slug:slug>/", start.region_start, name="start"),
+    path(prefix + "om-uppdraget/", about.about, name="about"),
     path(prefix + "del-1/", views.part1, name="part1"),
     path(prefix + "del-2/", views.part2, name="part2"),
     path(prefix + "del-2/ny/", views.intervention_add, name="intervention_add"),

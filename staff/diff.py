@@ -3,6 +3,8 @@
 ``version_diff(old, new)`` compares two snapshots (``InventoryVersion.snapshot``): the texts of
 Del 1 and Del 3 field by field, the budget lines, and the interventions and goals matched by their
 ``id`` in the snapshot (added, removed, or changed with each field's old and new value).
+Snapshots of any schema compare: a field that the older version's schema did not have (e.g.
+money per year, added in schema 2) shows as added (``FieldChange.added``), never as removed.
 Renumbering alone (an item moved or an earlier one removed) is not a change of the item; its old
 number is kept so the page can say "tidigare nr 3".
 """
@@ -20,17 +22,49 @@ from inventories.models import (
     ActivityArea,
     CurrentState,
     Dimension,
+    Effect,
+    FollowUp,
     Goal,
     Intervention,
+    Priority,
     TargetState,
 )
 from portal.formatting import kronor
 
-INTERVENTION_DIFF_FIELDS = Intervention.CONTENT_FIELDS
-GOAL_DIFF_FIELDS = ("goal", "indicator", "target_value", "target_date", "interventions")
+INTERVENTION_DIFF_FIELDS = (*Intervention.CONTENT_FIELDS, "years")
+GOAL_DIFF_FIELDS = (
+    "goal",
+    "indicator",
+    "target_value",
+    "target_date",
+    "effects",
+    "dimensions",
+    "follow_up",
+    "interventions",
+)
 DATE_FIELDS = {"start_date", "end_date", "target_date"}
 MONEY_FIELDS = {"cost", "amount", "budget_total", "total_cost"}
-CHOICE_LABELS = {"activity_areas": ActivityArea, "dimensions": Dimension}
+CHOICE_LABELS = {
+    "activity_areas": ActivityArea,
+    "dimensions": Dimension,
+    "effects": Effect,
+    "follow_up": FollowUp,
+}
+
+
+def _years_display(entries) -> str:
+    lines = []
+    for entry in entries:
+        lines.append(
+            _("%(year)s: söks %(sought)s, egen medfinansiering %(own)s, annan %(other)s")
+            % {
+                "year": entry.get("year"),
+                "sought": kronor(entry.get("sought") or 0),
+                "own": kronor(entry.get("own") or 0),
+                "other": kronor(entry.get("other") or 0),
+            }
+        )
+    return "\n".join(lines)
 
 
 def display_value(name: str, value) -> str:
@@ -40,6 +74,10 @@ def display_value(name: str, value) -> str:
     if name in CHOICE_LABELS:
         labels = dict(CHOICE_LABELS[name].choices)
         return "; ".join(str(labels.get(v, v)) for v in value)
+    if name == "priority":
+        return str(dict(Priority.choices).get(value, value))
+    if name == "years":
+        return _years_display(value)
     if name in DATE_FIELDS:
         try:
             return formats.date_format(datetime.date.fromisoformat(value), "j F Y")
@@ -75,6 +113,8 @@ class FieldChange:
     label: str
     old: Any
     new: Any
+    #: The older version's schema had no such field: the value is new, not changed.
+    added: bool = False
 
     @property
     def old_display(self) -> str:
@@ -116,14 +156,23 @@ class BudgetChange:
     description: str
     old_amount: int | None = None
     new_amount: int | None = None
+    old_spent: int | None = None
+    new_spent: int | None = None
+
+    @staticmethod
+    def _display(amount, spent) -> str:
+        text = kronor(amount)
+        if amount is not None and spent is not None:
+            text += " " + _("(använt %(spent)s)") % {"spent": kronor(spent)}
+        return text
 
     @property
     def old_display(self) -> str:
-        return kronor(self.old_amount)
+        return self._display(self.old_amount, self.old_spent)
 
     @property
     def new_display(self) -> str:
-        return kronor(self.new_amount)
+        return self._display(self.new_amount, self.new_spent)
 
 
 @dataclass
@@ -170,15 +219,22 @@ class VersionDiff:
 def _label(model, name) -> str:
     if model is Goal and name == "interventions":
         return str(Goal._meta.get_field("interventions").verbose_name)
+    if model is Intervention and name == "years":
+        return str(_("Pengar per år"))
     return str(model._meta.get_field(name).verbose_name)
 
 
+def _field_change(model, name, before: dict, after: dict, empty=None) -> FieldChange | None:
+    """The change of one field, or None; a field the older snapshot lacks counts as added."""
+    old, new = before.get(name, empty), after.get(name, empty)
+    if old == new or (name not in before and new in (None, "", [])):
+        return None
+    return FieldChange(name, _label(model, name), old, new, added=name not in before)
+
+
 def _text_changes(model, names, old: dict, new: dict) -> list[FieldChange]:
-    return [
-        FieldChange(name, _label(model, name), old.get(name, ""), new.get(name, ""))
-        for name in names
-        if old.get(name, "") != new.get(name, "")
-    ]
+    changes = (_field_change(model, name, old, new, "") for name in names)
+    return [change for change in changes if change is not None]
 
 
 def _budget_changes(old_lines, new_lines) -> list[BudgetChange]:
@@ -190,15 +246,28 @@ def _budget_changes(old_lines, new_lines) -> list[BudgetChange]:
             (i for i, o in enumerate(remaining) if o["description"] == line["description"]), None
         )
         if match is None:
-            changes.append(BudgetChange("added", line["description"], None, line["amount"]))
+            changes.append(
+                BudgetChange(
+                    "added", line["description"], None, line["amount"], None, line.get("spent")
+                )
+            )
             continue
         old = remaining.pop(match)
-        if old["amount"] != line["amount"]:
+        if (old["amount"], old.get("spent")) != (line["amount"], line.get("spent")):
             changes.append(
-                BudgetChange("changed", line["description"], old["amount"], line["amount"])
+                BudgetChange(
+                    "changed",
+                    line["description"],
+                    old["amount"],
+                    line["amount"],
+                    old.get("spent"),
+                    line.get("spent"),
+                )
             )
     for old in remaining:
-        changes.append(BudgetChange("removed", old["description"], old["amount"], None))
+        changes.append(
+            BudgetChange("removed", old["description"], old["amount"], None, old.get("spent"))
+        )
     return changes
 
 
@@ -253,11 +322,10 @@ def version_diff(old: dict, new: dict) -> VersionDiff:
     diff.budget = _budget_changes(p1_old.get("budget_lines", []), p1_new.get("budget_lines", []))
 
     def compare_interventions(before, after):
-        return [
-            FieldChange(name, _label(Intervention, name), before.get(name), after.get(name))
-            for name in INTERVENTION_DIFF_FIELDS
-            if before.get(name) != after.get(name)
-        ]
+        changes = (
+            _field_change(Intervention, name, before, after) for name in INTERVENTION_DIFF_FIELDS
+        )
+        return [change for change in changes if change is not None]
 
     p2_old, p2_new = old.get("part2", {}), new.get("part2", {})
     diff.interventions = _item_changes(
@@ -282,10 +350,8 @@ def version_diff(old: dict, new: dict) -> VersionDiff:
                             _goal_links_display(after, names_new),
                         )
                     )
-            elif before.get(name) != after.get(name):
-                changes.append(
-                    FieldChange(name, _label(Goal, name), before.get(name), after.get(name))
-                )
+            elif (change := _field_change(Goal, name, before, after)) is not None:
+                changes.append(change)
         return changes
 
     p3_old, p3_new = old.get("part3", {}), new.get("part3", {})
@@ -294,10 +360,22 @@ def version_diff(old: dict, new: dict) -> VersionDiff:
         p3_old.get("goals", []), p3_new.get("goals", []), "goal", compare_goals
     )
 
-    for label, before, after in (
+    totals = [
         (_("Budget totalt"), p1_old.get("budget_total", 0), p1_new.get("budget_total", 0)),
         (_("Insatsernas totala kostnad"), p2_old.get("total_cost", 0), p2_new.get("total_cost", 0)),
-    ):
+    ]
+    if "spent_total" in p1_new:
+        totals.append(
+            (_("Använt av startkapitalet"), p1_old.get("spent_total"), p1_new["spent_total"])
+        )
+    years_old = {e["year"]: e for e in p2_old.get("year_totals", [])}
+    for entry in p2_new.get("year_totals", []):
+        before = years_old.get(entry["year"], {}).get("sought")
+        if before is None and not entry["sought"]:
+            continue
+        label = _("Söks från programmet %(year)s") % {"year": entry["year"]}
+        totals.append((label, before, entry["sought"]))
+    for label, before, after in totals:
         if before != after:
             diff.totals.append(TotalChange(label, before, after))
     return diff

@@ -19,12 +19,22 @@ import zipfile
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
-from inventories.models import CurrentState, Intervention, TargetState
+from inventories.models import (
+    CurrentState,
+    Dimension,
+    Effect,
+    FollowUp,
+    Intervention,
+    Priority,
+    TargetState,
+)
+from inventories.models.inventory import choice_labels
 from staff.diff import display_value
 from staff.selectors import export_rows, latest_versions
 
@@ -46,7 +56,38 @@ def export_note(round_, *, now=None) -> str:
     ) % {"round": round_.name, "now": now.strftime("%Y-%m-%d %H:%M")}
 
 
-def main_headers() -> list[str]:
+#: The money columns per programme year, in this order, each as "<label> <year> (kr)".
+YEAR_AMOUNTS = (
+    ("sought", _lazy("Söks från programmet")),
+    ("own", _lazy("Egen medfinansiering")),
+    ("other", _lazy("Annan medfinansiering")),
+)
+#: Intervention columns up to the cost; the newer ones follow with their own converters.
+INTERVENTION_COLUMNS = Intervention.CONTENT_FIELDS[: Intervention.CONTENT_FIELDS.index("cost") + 1]
+
+
+def year_headers(years) -> list[str]:
+    """One column per programme year and amount (numbers, so they can be summed)."""
+    return [
+        _("%(label)s %(year)s (kr)") % {"label": label, "year": year}
+        for year in years
+        for _name, label in YEAR_AMOUNTS
+    ]
+
+
+def year_values(entries, years) -> list:
+    """``entries`` (``[{"year", "sought", "own", "other"}]``) as one number per year column;
+    ``None`` (a blank cell) when the version predates money per year (schema 1)."""
+    if entries is None:
+        return [None] * (len(years) * len(YEAR_AMOUNTS))
+    by_year = {entry["year"]: entry for entry in entries}
+    return [
+        by_year.get(year, {}).get(name, 0) or 0 for year in years for name, _title in YEAR_AMOUNTS
+    ]
+
+
+def main_headers(round_=None) -> list[str]:
+    years = round_.years if round_ is not None else []
     return [
         _("Länskod"),
         _("Region"),
@@ -63,6 +104,9 @@ def main_headers() -> list[str]:
         _("Insatsernas totala kostnad (kr)"),
         _("Antal mål"),
         _("SHA-256 (inskickad version)"),
+        _("Använt av startkapitalet (kr)"),
+        *year_headers(years),
+        _("Schemaversion"),
     ]
 
 
@@ -79,8 +123,9 @@ def _yes_no(value):
     return _("Ja") if value else _("Nej")
 
 
-def main_row(row) -> list:
-    """One region's row of the main sheet (plain Python values)."""
+def main_row(row, years=()) -> list:
+    """One region's row of the main sheet (plain Python values); ``years`` are the round's
+    programme years. A field a version does not have (an older schema) is a blank cell."""
     snapshot = row.snapshot
     inventory = row.inventory
     deadline = inventory.effective_deadline if inventory else None
@@ -95,22 +140,31 @@ def main_row(row) -> list:
         _yes_no(inventory.deadline_override is not None) if inventory else None,
     ]
     if snapshot is None:
-        return base + [None] * (len(CurrentState.TEXT_FIELDS) + 6)
+        return base + [None] * (len(CurrentState.TEXT_FIELDS) + 9 + len(years) * len(YEAR_AMOUNTS))
     part1, part2, part3 = snapshot["part1"], snapshot["part2"], snapshot["part3"]
     return base + [
-        *[part1.get(name, "") for name in CurrentState.TEXT_FIELDS],
+        *[part1.get(name) for name in CurrentState.TEXT_FIELDS],
         part1.get("budget_total", 0),
         len(part1.get("budget_lines", [])),
         len(part2.get("interventions", [])),
         part2.get("total_cost", 0),
         len(part3.get("goals", [])),
         row.version.sha256,
+        part1.get("spent_total"),
+        *year_values(part2.get("year_totals"), years),
+        snapshot.get("schema", 1),
     ]
 
 
-def _intervention_rows(row):
+def _labels(values, choices):
+    """Choice labels joined with "; ", or ``None`` (blank) when the version lacks the field."""
+    return None if values is None else "; ".join(choice_labels(values, choices))
+
+
+def _intervention_rows(row, years):
     snapshot = row.snapshot
     for item in snapshot["part2"]["interventions"]:
+        priority = item.get("priority")
         yield [
             row.region.code,
             row.region.name,
@@ -127,10 +181,14 @@ def _intervention_rows(row):
             _date(item["start_date"]),
             _date(item["end_date"]),
             item["cost"],
+            str(dict(Priority.choices).get(priority, priority)) if priority else None,
+            _labels(item.get("effects"), Effect),
+            *year_values(item.get("years"), years),
         ]
 
 
-def _goal_rows(row):
+def _goal_rows(row, years):
+    titles = {item["number"]: item["title"] for item in row.snapshot["part2"]["interventions"]}
     for goal in row.snapshot["part3"]["goals"]:
         yield [
             row.region.code,
@@ -142,10 +200,14 @@ def _goal_rows(row):
             goal["target_value"],
             _date(goal["target_date"]),
             ", ".join(str(n) for n in goal["interventions"]),
+            "; ".join(titles.get(n, str(n)) for n in goal["interventions"]),
+            _labels(goal.get("effects"), Effect),
+            _labels(goal.get("dimensions"), Dimension),
+            _labels(goal.get("follow_up"), FollowUp),
         ]
 
 
-def _effect_rows(row):
+def _effect_rows(row, years):
     part3 = row.snapshot["part3"]
     yield [
         row.region.code,
@@ -155,7 +217,7 @@ def _effect_rows(row):
     ]
 
 
-def _budget_rows(row):
+def _budget_rows(row, years):
     for position, line in enumerate(row.snapshot["part1"]["budget_lines"], start=1):
         yield [
             row.region.code,
@@ -164,6 +226,7 @@ def _budget_rows(row):
             position,
             line["description"],
             line["amount"],
+            line.get("spent"),
         ]
 
 
@@ -171,7 +234,7 @@ def _date(value):
     return datetime.date.fromisoformat(value) if value else None
 
 
-def _sheets():
+def _sheets(years):
     key = [_("Länskod"), _("Region"), _("Version")]
     return [
         (
@@ -179,7 +242,10 @@ def _sheets():
             [
                 *key,
                 _("Nr"),
-                *[_label(Intervention, name) for name in Intervention.CONTENT_FIELDS],
+                *[_label(Intervention, name) for name in INTERVENTION_COLUMNS],
+                _label(Intervention, "priority"),
+                _label(Intervention, "effects"),
+                *year_headers(years),
             ],
             _intervention_rows,
         ),
@@ -193,6 +259,10 @@ def _sheets():
                 _("Målvärde"),
                 _("Uppnås senast"),
                 _("Insatser som leder dit (nr)"),
+                _("Insatser som leder dit"),
+                _("Effekter på lång sikt"),
+                _("Hållbarhetsdimensioner"),
+                _("Indikatorn följs upp efter"),
             ],
             _goal_rows,
         ),
@@ -201,7 +271,11 @@ def _sheets():
             [*key, *[_label(TargetState, name) for name in TargetState.TEXT_FIELDS]],
             _effect_rows,
         ),
-        (_("Budget"), [*key, _("Rad"), _("Användning"), _("Belopp (kr)")], _budget_rows),
+        (
+            _("Budget"),
+            [*key, _("Rad"), _("Användning"), _("Planerat (kr)"), _("Använt hittills (kr)")],
+            _budget_rows,
+        ),
     ]
 
 
@@ -237,16 +311,17 @@ def write_round_workbook(round_, target, *, now=None) -> int:
     note = _cell(main, export_note(round_, now=now))
     note.alignment = Alignment(wrap_text=False)
     main.append([note])
-    _header(main, main_headers())
+    _header(main, main_headers(round_))
+    years = round_.years
     for row in rows:
-        main.append([_cell(main, value) for value in main_row(row)])
+        main.append([_cell(main, value) for value in main_row(row, years)])
     submitted = [row for row in rows if row.snapshot is not None]
-    for title, headers, produce in _sheets():
+    for title, headers, produce in _sheets(years):
         ws = wb.create_sheet(title)
         ws.freeze_panes = "A2"
         _header(ws, headers)
         for row in submitted:
-            for values in produce(row):
+            for values in produce(row, years):
                 ws.append([_cell(ws, value) for value in values])
     wb.save(target)
     return len(rows)
@@ -273,9 +348,9 @@ def round_csv_lines(round_):
     """The main sheet as CSV text chunks (BOM first), for a streaming response."""
     writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
     yield "\ufeff"
-    yield writer.writerow(main_headers())
+    yield writer.writerow(main_headers(round_))
     for row in export_rows(round_):
-        yield writer.writerow([_csv_value(value) for value in main_row(row)])
+        yield writer.writerow([_csv_value(value) for value in main_row(row, round_.years)])
 
 
 def pdf_filename(version) -> str:

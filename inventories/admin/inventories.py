@@ -6,6 +6,7 @@ message). Versions and the audit history are read-only. The admin site itself ad
 Handläggare group (``portal.admin_site.PortalAdminSite``), like the rest of the staff area.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import F, OuterRef, Subquery
@@ -17,7 +18,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from inventories.models import AuditEvent, Inventory, InventoryVersion, Milestone, Round
+from inventories.guidance import FIELD_HELP
+from inventories.models import (
+    AuditEvent,
+    FieldGuidance,
+    Inventory,
+    InventoryVersion,
+    Milestone,
+    Round,
+)
 from inventories.services.review import inventory_accept
 from portal.admin_base import ReadOnlyModelAdmin, shorten
 
@@ -25,8 +34,32 @@ from portal.admin_base import ReadOnlyModelAdmin, shorten
 class MilestoneInline(admin.TabularInline):
     model = Milestone
     extra = 1
-    fields = ["position", "when", "what"]
-    ordering = ["position"]
+    fields = ["position", "when", "what", "starts_on", "ends_on"]
+    ordering = ["starts_on", "position"]
+
+
+class FieldGuidanceForm(forms.ModelForm):
+    field = forms.ChoiceField(label=_("fält"), choices=())
+
+    class Meta:
+        model = FieldGuidance
+        fields = ["field", "help_text", "example"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = [
+            (key, f"{key} – {help_text}") for key, (help_text, _example) in FIELD_HELP.items()
+        ]
+        self.fields["help_text"].help_text = _("Tomt: portalens standardtext.")
+        self.fields["example"].help_text = _("Tomt: portalens standardexempel.")
+
+
+class FieldGuidanceInline(admin.StackedInline):
+    """The round's own help texts and examples; a field without a row uses the code default."""
+
+    model = FieldGuidance
+    form = FieldGuidanceForm
+    extra = 0
 
 
 @admin.register(Round)
@@ -35,12 +68,16 @@ class RoundAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["name", "slug", "programme"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [MilestoneInline]
+    inlines = [MilestoneInline, FieldGuidanceInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "programme", "active"]}),
-        (_("Datum och belopp"), {"fields": ["opens_at", "deadline", "start_capital"]}),
+        (
+            _("Datum och belopp"),
+            {"fields": ["opens_at", "deadline", "start_capital", "programme_funds"]},
+        ),
         (_("Programperiod"), {"fields": ["period_start", "period_end"]}),
         (_("Påminnelser"), {"fields": ["reminder_days", "reminder_time"]}),
+        (_("Vägledning"), {"fields": ["about", "desired_end_state", "next_steps"]}),
     ]
 
 

@@ -5,7 +5,6 @@ both show next to the field and in the summary.
 """
 
 import re
-from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -75,6 +74,19 @@ class PortalForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.review_errors = dict(review_errors or {})
 
+    #: The key of this form's help texts in ``inventories.guidance.FIELD_HELP``.
+    GUIDANCE = ""
+
+    def apply_guidance(self, guidance: dict):
+        """Set each field's help text and example (``{field: (help, example)}``)."""
+        for name, (help_text, example) in guidance.items():
+            if name in self.fields:
+                if help_text:
+                    self.fields[name].help_text = help_text
+                self.fields[name].example = example  # type: ignore[attr-defined]  # read by the field template
+                # A bound field copies the help text when first made: make it again.
+                self._bound_fields_cache.pop(name, None)  # type: ignore[attr-defined]  # Django's own cache, not in the stubs
+
     def freeze(self):
         """Show what was typed read-only, without checking it (nothing will be saved)."""
         self.frozen = True
@@ -92,14 +104,14 @@ class PortalForm(forms.Form):
             {"anchor": None, "label": "", "message": str(message)}
             for message in self.non_field_errors()
         ]
+        # Only real errors: what review mode finds missing is listed once, by the checklist.
         for bound in self:
-            # bound_field_class makes every bound field of this form a PortalBoundField.
-            for message in cast(PortalBoundField, bound).messages:
+            for message in bound.errors:
                 items.append(
                     {
                         "anchor": bound.auto_id if not bound.is_hidden else None,
                         "label": f"{label_prefix}{bound.label}",
-                        "message": message,
+                        "message": str(message),
                     }
                 )
         return items

@@ -21,10 +21,15 @@ CURRENT_STATE_HELP = {
     ),
     "needs_challenges": _("Vilka behov och utmaningar ser regionen?"),
     "collaboration": _("Vilken samverkan och vilka strukturer finns redan?"),
+    "perspective": _(
+        "Hur ser nuläget ut för kvinnor och män, för olika åldrar och för personer med "
+        "utländsk bakgrund i regionen?"
+    ),
 }
 
 
 class CurrentStateForm(PortalForm):
+    GUIDANCE = "current_state"
     revision = revision_field()
 
     def __init__(self, *args, **kwargs):
@@ -43,10 +48,14 @@ class BudgetLineForm(PortalForm):
         field_label(BudgetLine, "description"), max_length=SHORT_TEXT_MAX, rows=0
     )
     amount = KronorField(label=field_label(BudgetLine, "amount"), required=False)
+    spent = KronorField(label=field_label(BudgetLine, "spent"), required=False)
 
     def clean(self):
         data = super().clean()
         description, amount = data.get("description"), data.get("amount")
+        if data.get("spent") is not None and amount is None and "amount" not in self.errors:
+            self.add_error("amount", _("Ange det planerade beloppet i hela kronor."))
+            return data
         if description and amount is None and "amount" not in self.errors:
             self.add_error("amount", _("Ange beloppet i hela kronor."))
         if amount is not None and not description and "description" not in self.errors:
@@ -56,7 +65,9 @@ class BudgetLineForm(PortalForm):
     @property
     def is_blank(self) -> bool:
         data = getattr(self, "cleaned_data", {})
-        return not data.get("description") and data.get("amount") is None
+        return (
+            not data.get("description") and data.get("amount") is None and data.get("spent") is None
+        )
 
 
 class BaseBudgetFormSet(forms.BaseFormSet):
@@ -73,7 +84,11 @@ class BaseBudgetFormSet(forms.BaseFormSet):
     def lines(self) -> list[dict]:
         """The filled-in rows, in order, without the ones marked for removal."""
         return [
-            {"description": form.cleaned_data["description"], "amount": form.cleaned_data["amount"]}
+            {
+                "description": form.cleaned_data["description"],
+                "amount": form.cleaned_data["amount"],
+                "spent": form.cleaned_data.get("spent"),
+            }
             for form in self.forms
             if not self._marked_for_removal(form) and not form.is_blank
         ]
@@ -110,11 +125,12 @@ BudgetFormSet = budget_formset_class()
 
 TARGET_STATE_HELP = {
     "target_state": _("Hur ser det ut när regionen har nått dit den vill? Beskriv börläget."),
-    "short_term_effects": _("Vilka effekter väntar ni er på kort sikt av insatserna?"),
+    "short_term_effects": _("Frivilligt: vilka effekter väntar ni er på kort sikt av insatserna?"),
 }
 
 
 class TargetStateForm(PortalForm):
+    GUIDANCE = "target_state"
     revision = revision_field()
 
     def __init__(self, *args, **kwargs):

@@ -5,12 +5,16 @@ from .inventory import (
     BudgetLine,
     CurrentState,
     Dimension,
+    Effect,
+    FollowUp,
     Goal,
     Intervention,
+    InterventionYear,
     Inventory,
+    Priority,
     TargetState,
 )
-from .rounds import Milestone, Round
+from .rounds import FieldGuidance, Milestone, Round
 from .versions import ImmutableVersionError, InventoryVersion
 
 __all__ = [
@@ -19,12 +23,17 @@ __all__ = [
     "BudgetLine",
     "CurrentState",
     "Dimension",
+    "Effect",
+    "FieldGuidance",
+    "FollowUp",
     "Goal",
     "ImmutableVersionError",
     "Intervention",
+    "InterventionYear",
     "Inventory",
     "InventoryVersion",
     "Milestone",
+    "Priority",
     "Round",
     "TargetState",
     "VersionDocument",

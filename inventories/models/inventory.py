@@ -41,6 +41,35 @@ class Dimension(models.TextChoices):
     ENVIRONMENTAL = "environmental", _("Miljömässig hållbarhet")
 
 
+class Effect(models.TextChoices):
+    """The programme's four long-term effects (effekter på lång sikt)."""
+
+    BUSINESS = "business", _("Mer diversifierat och omställningsbenäget näringsliv")
+    SUSTAINABILITY = "sustainability", _("Ekonomisk, social och miljömässig hållbarhet i regioner")
+    TRUST = "trust", _("Ökad tillit")
+    LEADERSHIP = "leadership", _("Starkare regionalt ledarskap")
+
+
+class Priority(models.TextChoices):
+    HIGH = "high", _("Hög")
+    MEDIUM = "medium", _("Medel")
+    LOW = "low", _("Låg")
+
+
+class FollowUp(models.TextChoices):
+    """The grounds of the intersectional perspective an indicator is broken down by."""
+
+    GENDER = "gender", _("Kön")
+    AGE = "age", _("Ålder")
+    BACKGROUND = "background", _("Utländsk bakgrund")
+
+
+def choice_labels(values, choices) -> list[str]:
+    """The labels of stored choice values, in the stored order (unknown values as they are)."""
+    labels = dict(choices.choices)
+    return [str(labels.get(value, value)) for value in values or []]
+
+
 class Inventory(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Utkast")
@@ -136,6 +165,9 @@ class CurrentState(models.Model):
     collaboration = models.TextField(
         _("Befintlig samverkan och strukturer"), blank=True, max_length=LONG_TEXT_MAX
     )
+    perspective = models.TextField(
+        _("Nuläget ur ett intersektionellt perspektiv"), blank=True, max_length=LONG_TEXT_MAX
+    )
     revision = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(null=True, blank=True)
     updated_by = models.ForeignKey(
@@ -149,6 +181,7 @@ class CurrentState(models.Model):
         "work_environmental",
         "needs_challenges",
         "collaboration",
+        "perspective",
     )
 
     class Meta:
@@ -164,7 +197,8 @@ class BudgetLine(models.Model):
 
     inventory = models.ForeignKey(Inventory, on_delete=models.CASCADE, related_name="budget_lines")
     description = models.CharField(_("Användning"), max_length=SHORT_TEXT_MAX)
-    amount = models.PositiveBigIntegerField(_("Belopp (kr)"))
+    amount = models.PositiveBigIntegerField(_("Planerat (kr)"))
+    spent = models.PositiveBigIntegerField(_("Använt hittills (kr)"), null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -199,9 +233,14 @@ class Intervention(models.Model):
     start_date = models.DateField(_("Start"), null=True, blank=True)
     end_date = models.DateField(_("Slut"), null=True, blank=True)
     cost = models.PositiveBigIntegerField(_("Beräknad kostnad (kr)"), null=True, blank=True)
+    priority = models.CharField(_("Prioritet"), max_length=10, choices=Priority.choices, blank=True)
+    effects = models.JSONField(_("Bidrar till effekter på lång sikt"), default=list, blank=True)
     position = models.PositiveIntegerField(default=0)
     revision = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     #: What a contact person fills in for an intervention, in the order of the form.
     CONTENT_FIELDS = (
@@ -216,6 +255,8 @@ class Intervention(models.Model):
         "start_date",
         "end_date",
         "cost",
+        "priority",
+        "effects",
     )
 
     class Meta:
@@ -241,6 +282,46 @@ class Intervention(models.Model):
     def get_dimensions_display(self):
         labels = dict(Dimension.choices)
         return [labels.get(value, value) for value in self.dimensions]
+
+    def get_effects_display(self):
+        return choice_labels(self.effects, Effect)
+
+    def money_by_year(self) -> dict:
+        """``{year: InterventionYear}`` from the prefetched ``years``."""
+        return {row.year: row for row in self.years.all()}
+
+
+class InterventionYear(models.Model):
+    """The money one intervention needs in one year of the round's programme period.
+
+    One row per intervention and year, so the needs can be summed per year, activity area,
+    dimension and effect with plain SQL (``SUM(sought) GROUP BY year``).
+    """
+
+    intervention = models.ForeignKey(Intervention, on_delete=models.CASCADE, related_name="years")
+    year = models.PositiveSmallIntegerField(_("År"))
+    sought = models.PositiveBigIntegerField(_("Söks från programmet (kr)"), default=0)
+    own = models.PositiveBigIntegerField(_("Egen medfinansiering (kr)"), default=0)
+    other = models.PositiveBigIntegerField(_("Annan medfinansiering (kr)"), default=0)
+
+    AMOUNT_FIELDS = ("sought", "own", "other")
+
+    class Meta:
+        verbose_name = _("belopp per år")
+        verbose_name_plural = _("belopp per år")
+        ordering = ["intervention", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intervention", "year"], name="one_amount_row_per_intervention_year"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.intervention} {self.year}"
+
+    @property
+    def total(self) -> int:
+        return self.sought + self.own + self.other
 
 
 class TargetState(models.Model):
@@ -300,9 +381,15 @@ class Goal(models.Model):
     interventions = models.ManyToManyField(
         Intervention, blank=True, related_name="goals", verbose_name=_("Insatser som leder dit")
     )
+    effects = models.JSONField(_("Effekter på lång sikt"), default=list, blank=True)
+    dimensions = models.JSONField(_("Hållbarhetsdimensioner"), default=list, blank=True)
+    follow_up = models.JSONField(_("Indikatorn följs upp efter"), default=list, blank=True)
     position = models.PositiveIntegerField(default=0)
     revision = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("mål")
@@ -311,3 +398,12 @@ class Goal(models.Model):
 
     def __str__(self):
         return self.goal[:80]
+
+    def get_effects_display(self):
+        return choice_labels(self.effects, Effect)
+
+    def get_dimensions_display(self):
+        return choice_labels(self.dimensions, Dimension)
+
+    def get_follow_up_display(self):
+        return choice_labels(self.follow_up, FollowUp)

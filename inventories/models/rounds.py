@@ -8,6 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_REMINDER_DAYS = [30, 14, 7, 3, 1]
+DEFAULT_DESIRED_END_STATE = (
+    "Stärkt arbete med hållbar utveckling som helhet inom det regionala tillväxtarbetet"
+)
 
 
 def default_reminder_days():
@@ -33,6 +36,31 @@ class Round(models.Model):
     )
     reminder_time = models.TimeField(_("klockslag för påminnelser"), default=datetime.time(8, 0))
     active = models.BooleanField(_("aktiv"), default=True)
+    programme_funds = models.PositiveBigIntegerField(
+        _("programmets medel (kr)"),
+        null=True,
+        blank=True,
+        help_text=_("Det som programmet avsätter för hela programperioden, t.ex. 89 000 000."),
+    )
+    desired_end_state = models.TextField(
+        _("önskat sluttillstånd"), default=DEFAULT_DESIRED_END_STATE, blank=True
+    )
+    about = models.TextField(
+        _("om uppdraget"),
+        blank=True,
+        help_text=_(
+            "Inledande text på sidan Om uppdraget. Tomma rader skiljer stycken. Lämna tomt för "
+            "portalens standardtext."
+        ),
+    )
+    next_steps = models.TextField(
+        _("det här händer sedan"),
+        blank=True,
+        help_text=_(
+            "Visas på kvittot efter inlämning. Tomma rader skiljer stycken. Lämna tomt för "
+            "portalens standardtext."
+        ),
+    )
 
     class Meta:
         verbose_name = _("omgång")
@@ -70,6 +98,11 @@ class Round(models.Model):
     def period_label(self) -> str:
         return f"{self.period_start.year}–{self.period_end.year}"
 
+    @property
+    def years(self) -> list[int]:
+        """The calendar years of the programme period, e.g. ``[2020, 2021, 2022]``."""
+        return list(range(self.period_start.year, self.period_end.year + 1))
+
 
 class Milestone(models.Model):
     """One stop on the round's timeline (tidsresan), shown to contact persons."""
@@ -80,11 +113,53 @@ class Milestone(models.Model):
     when = models.CharField(_("när"), max_length=100)
     what = models.CharField(_("vad"), max_length=300)
     position = models.PositiveSmallIntegerField(_("ordning"), default=0)
+    starts_on = models.DateField(
+        _("från och med"),
+        null=True,
+        blank=True,
+        help_text=_("Första dagen (för en månad: den första). Ordnar tidsresan."),
+    )
+    ends_on = models.DateField(
+        _("till och med"), null=True, blank=True, help_text=_("Tomt: samma dag som början.")
+    )
 
     class Meta:
         verbose_name = _("milstolpe")
         verbose_name_plural = _("tidsresan")
-        ordering = ["round", "position"]
+        ordering = ["round", "starts_on", "position"]
 
     def __str__(self):
         return f"{self.when}: {self.what}"
+
+    def state_on(self, day) -> str:
+        """``past``, ``now`` or ``future`` on ``day`` (``""`` without dates)."""
+        if self.starts_on is None:
+            return ""
+        last = self.ends_on or self.starts_on
+        if last < day:
+            return "past"
+        if self.starts_on <= day:
+            return "now"
+        return "future"
+
+
+class FieldGuidance(models.Model):
+    """A round's own help text and example for one field of the form (defaults in code)."""
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="field_guidance", verbose_name=_("omgång")
+    )
+    field = models.CharField(_("fält"), max_length=80)
+    help_text = models.TextField(_("hjälptext"), blank=True)
+    example = models.TextField(_("exempel"), blank=True)
+
+    class Meta:
+        verbose_name = _("hjälptext")
+        verbose_name_plural = _("hjälptexter")
+        ordering = ["round", "field"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "field"], name="one_guidance_per_field"),
+        ]
+
+    def __str__(self):
+        return self.field

@@ -13,6 +13,7 @@ from inventories.models import (
     CurrentState,
     Goal,
     Intervention,
+    InterventionYear,
     Inventory,
     TargetState,
 )
@@ -20,7 +21,15 @@ from inventories.services.audit import audit_record
 from inventories.services.guards import ensure_contact_person, ensure_editable
 
 INTERVENTION_FIELDS = Intervention.CONTENT_FIELDS
-GOAL_FIELDS = ("goal", "indicator", "target_value", "target_date")
+GOAL_FIELDS = (
+    "goal",
+    "indicator",
+    "target_value",
+    "target_date",
+    "effects",
+    "dimensions",
+    "follow_up",
+)
 
 
 def _lock(inventory, user) -> Inventory:
@@ -62,7 +71,7 @@ def current_state_save(*, inventory, user, data, budget_lines, revision) -> Curr
     """Save Del 1 (nuläge) and replace its budget lines; their sum may not exceed the capital.
 
     ``data`` maps ``CurrentState.TEXT_FIELDS`` to text; ``budget_lines`` is a list of
-    ``{"description": str, "amount": int}``.
+    ``{"description": str, "amount": int, "spent": int | None}`` (planned and spent so far).
     """
     locked = _lock(inventory, user)
     state = CurrentState.objects.select_for_update().get(inventory=locked)
@@ -95,6 +104,7 @@ def current_state_save(*, inventory, user, data, budget_lines, revision) -> Curr
             inventory=locked,
             description=line["description"],
             amount=line["amount"],
+            spent=line.get("spent"),
             position=position,
         )
         for position, line in enumerate(budget_lines)
@@ -121,7 +131,9 @@ def target_state_save(*, inventory, user, data, revision) -> TargetState:
     return state
 
 
-def _check_intervention(round_, data):
+def intervention_problems(round_, data) -> dict:
+    """``{field: message}`` for dates outside the programme period, an end date before the
+    start date and a negative cost (the forms show them in the same pass as format errors)."""
     errors = {}
     start, end = data.get("start_date"), data.get("end_date")
     period = f"{round_.period_start:%Y-%m-%d} – {round_.period_end:%Y-%m-%d}"
@@ -134,8 +146,39 @@ def _check_intervention(round_, data):
         errors["end_date"] = _("Slutdatumet kan inte vara före startdatumet.")
     if data.get("cost") is not None and data["cost"] < 0:
         errors["cost"] = _("Kostnaden kan inte vara negativ.")
+    return errors
+
+
+def _check_intervention(round_, data):
+    errors = intervention_problems(round_, data)
     if errors:
         raise ValidationError(errors)
+
+
+def _save_years(item, round_, years):
+    """Replace the intervention's money per year; ``years`` maps a year to its three amounts.
+
+    Years outside the round's programme period are refused; a year whose amounts are all zero
+    or blank is not stored.
+    """
+    allowed = set(round_.years)
+    unknown = sorted(set(years) - allowed)
+    if unknown:
+        raise ValidationError(
+            {
+                "years": _("Beloppen ska gälla programperiodens år %(period)s.")
+                % {"period": round_.period_label}
+            }
+        )
+    rows = []
+    for year in sorted(years):
+        amounts = {name: years[year].get(name) or 0 for name in InterventionYear.AMOUNT_FIELDS}
+        if any(value < 0 for value in amounts.values()):
+            raise ValidationError({"years": _("Beloppen kan inte vara negativa.")})
+        if any(amounts.values()):
+            rows.append(InterventionYear(intervention=item, year=year, **amounts))
+    InterventionYear.objects.filter(intervention=item).delete()
+    InterventionYear.objects.bulk_create(rows)
 
 
 def _next_position(queryset):
@@ -143,7 +186,8 @@ def _next_position(queryset):
 
 
 @transaction.atomic
-def intervention_create(*, inventory, user, data) -> Intervention:
+def intervention_create(*, inventory, user, data, years=None) -> Intervention:
+    """Add an intervention; ``years`` is ``{year: {"sought", "own", "other"}}`` in kronor."""
     locked = _lock(inventory, user)
     _check_intervention(locked.round, data)
     now = timezone.now()
@@ -151,16 +195,19 @@ def intervention_create(*, inventory, user, data) -> Intervention:
         inventory=locked,
         position=_next_position(locked.interventions.all()),
         updated_at=now,
+        updated_by=user,
         revision=1,
         **{name: data.get(name) for name in INTERVENTION_FIELDS if name in data},
     )
     item.save()
+    if years is not None:
+        _save_years(item, locked.round, years)
     _touch(locked, user, 2, now, intervention=item.pk, change="created")
     return item
 
 
 @transaction.atomic
-def intervention_update(*, intervention, user, data, revision) -> Intervention:
+def intervention_update(*, intervention, user, data, revision, years=None) -> Intervention:
     locked = _lock(intervention.inventory, user)
     item = Intervention.objects.select_for_update().get(pk=intervention.pk, inventory=locked)
     if item.revision != revision:
@@ -172,7 +219,10 @@ def intervention_update(*, intervention, user, data, revision) -> Intervention:
             setattr(item, name, data[name])
     item.revision += 1
     item.updated_at = now
+    item.updated_by = user
     item.save()
+    if years is not None:
+        _save_years(item, locked.round, years)
     _touch(locked, user, 2, now, intervention=item.pk, change="updated")
     return item
 
@@ -227,6 +277,7 @@ def goal_create(*, inventory, user, data, interventions=()) -> Goal:
         inventory=locked,
         position=_next_position(locked.goals.all()),
         updated_at=now,
+        updated_by=user,
         revision=1,
         **{name: data.get(name) for name in GOAL_FIELDS if name in data},
     )
@@ -248,6 +299,7 @@ def goal_update(*, goal, user, data, interventions, revision) -> Goal:
             setattr(item, name, data[name])
     item.revision += 1
     item.updated_at = now
+    item.updated_by = user
     item.save()
     item.interventions.set(ids)
     _touch(locked, user, 3, now, goal=item.pk, change="updated")

@@ -5,7 +5,14 @@ from zoneinfo import ZoneInfo
 
 import factory
 
-from inventories.models import BudgetLine, Goal, Intervention, Inventory, Round
+from inventories.models import (
+    BudgetLine,
+    Goal,
+    Intervention,
+    InterventionYear,
+    Inventory,
+    Round,
+)
 from inventories.services import inventory_open
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -58,8 +65,14 @@ def fill_inventory(inventory, *, interventions=2, goals=2, budget=(60_000, 40_00
                 start_date=datetime.date(2020, 3, 1),
                 end_date=datetime.date(2021, 12, 31),
                 cost=250_000 * n,
+                priority="high" if n == 1 else "medium",
+                effects=["business"],
             )
         )
+        for year, sought in ((2020, 100_000 * n), (2021, 50_000 * n)):
+            InterventionYear.objects.create(
+                intervention=items[-1], year=year, sought=sought, own=10_000 * n, other=5_000
+            )
     target = inventory.target_state
     target.target_state = "Börläge: hållbarhet integrerad i det regionala tillväxtarbetet."
     target.effect_business = "Fler företag i omställning."
@@ -74,6 +87,9 @@ def fill_inventory(inventory, *, interventions=2, goals=2, budget=(60_000, 40_00
             indicator="Antal företag",
             target_value=str(10 * n),
             target_date=datetime.date(2022, 12, 31),
+            effects=["business", "trust"],
+            dimensions=["economic"],
+            follow_up=["gender"],
         )
         goal.interventions.set(items[:1] if items else [])
     return inventory

@@ -53,6 +53,14 @@ def intervention_post(n=1, **overrides):
         "start_date": "2020-03-01",
         "end_date": "2021-12-31",
         "cost": "250 000",
+        "priority": "high",
+        "effects": ["business"],
+        "y2020_sought": "100 000",
+        "y2020_own": "20 000",
+        "y2020_other": "",
+        "y2021_sought": "80 000",
+        "y2021_own": "",
+        "y2021_other": "10 000",
     }
     data.update(overrides)
     return data
@@ -79,6 +87,9 @@ def goal_post(n=1, interventions=(), **overrides):
         "target_value": str(10 * n),
         "target_date": "2022-12-31",
         "interventions": [str(pk) for pk in interventions],
+        "effects": ["business", "trust"],
+        "dimensions": ["economic", "social"],
+        "follow_up": ["gender", "age"],
     }
     data.update(overrides)
     return data

@@ -1,4 +1,4 @@
-"""The PDF copy of record: what it shows, PDF/A-2b, embedded fonts, and no fetching at all."""
+"""The PDF copy of record: what it shows, tagged PDF/A-2a, embedded fonts, and no fetching."""
 
 import os
 import sys
@@ -58,6 +58,12 @@ def test_the_pdf_shows_the_whole_submission(version):
     assert "Börläge: hållbarhet integrerad i det regionala tillväxtarbetet." in text
     assert "Ökad tillit mellan aktörer." in text
     assert "Mål 4 Mål Mål 4: fler hållbara företag" in text
+    # Schema 2: the effects as a heading, goals name their interventions by title, money
+    # per year per intervention and in total.
+    assert "Effekter på lång sikt" in text
+    assert "Insats 1: Insats 1: Hållbar omställning" in text.split("Mål 1")[-1]
+    assert "Pengar per år, alla insatser" in text
+    assert "Önskat sluttillstånd" in text
     assert "Insatser som leder dit Insats 1" in text
     # Running header and "Sida X av Y" footer on every page.
     pages = len(reader.pages)
@@ -103,13 +109,15 @@ def _xmp_value(root, name):
     return None
 
 
-def test_the_pdf_is_pdfa_2b_with_its_metadata(version):
+def test_the_pdf_is_tagged_pdfa_2a_with_its_metadata(version):
     reader = pdf_reader(inventory_version_pdf(version))
     root = _xmp(reader)
     assert _xmp_value(root, "part") == "2"
-    assert _xmp_value(root, "conformance") == "B"
+    assert _xmp_value(root, "conformance") == "A"
     catalog = reader.trailer["/Root"]
     assert catalog["/Lang"] == "sv"
+    assert bool(catalog["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in catalog
     assert "/OutputIntents" in catalog
     info = reader.metadata
     assert info.title == "Behovsinventering hösten 2019 – Region Skåne – version 1"

@@ -243,3 +243,30 @@ def test_a_staff_retry_gives_a_failed_pdf_new_attempts(
     document = VersionDocument.objects.get(version=version)
     assert document.status == "ready" and document.attempts == 1 and document.last_error == ""
     assert Inventory.objects.get(pk=version.inventory_id).status == "submitted"
+
+
+def test_the_stored_pdf_is_tagged_and_identifies_as_pdfa_2a(
+    region, contact, django_capture_on_commit_callbacks
+):
+    """What ``pdfinfo`` (poppler) says about the stored copy of record: tagged, with a structure
+    tree a screen reader can follow, and PDF/A-2a in its XMP metadata."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdfinfo") is None:
+        pytest.skip("needs pdfinfo (apt-get install poppler-utils)")
+    with django_capture_on_commit_callbacks(execute=True):
+        version = submit_inventory(region=region, user=contact)
+    path = stored_path(VersionDocument.objects.get(version=version))
+    info = subprocess.run(["pdfinfo", path], capture_output=True, text=True, check=True).stdout
+    assert any(line.split() == ["Tagged:", "yes"] for line in info.splitlines()), info
+    struct = subprocess.run(
+        ["pdfinfo", "-struct", path], capture_output=True, text=True, check=True
+    ).stdout
+    for element in ("H1", "H2", "H3", "Table", "P"):
+        assert element in struct
+    meta = subprocess.run(
+        ["pdfinfo", "-meta", path], capture_output=True, text=True, check=True
+    ).stdout
+    assert 'pdfaid:part="2"' in meta
+    assert 'pdfaid:conformance="A"' in meta

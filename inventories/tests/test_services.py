@@ -300,3 +300,87 @@ def test_completeness_lists_each_missing_thing_with_a_link(region, contact):
     assert item.url(inventory).endswith("?granska=1#id_cost")
     assert not result.part_complete(1)
     assert AuditEvent.objects.filter(inventory=inventory, action="part_saved").count() == 1
+
+
+# --- Needs that can be counted ----------------------------------------------------------------
+
+
+def test_money_per_year_is_stored_per_programme_year_and_summed_per_year(inventory, contact):
+    from inventories import display
+
+    with time_machine.travel(IN_ROUND, tick=False):
+        intervention_create(
+            inventory=inventory,
+            user=contact,
+            data={"title": "Tredje insatsen", "priority": "low"},
+            years={
+                2020: {"sought": 1_000, "own": 200, "other": 0},
+                2021: {"sought": 0, "own": 0, "other": 0},
+                2022: {"sought": 3_000, "own": 0, "other": 700},
+            },
+        )
+        with pytest.raises(ValidationError) as refused:
+            intervention_create(
+                inventory=inventory,
+                user=contact,
+                data={"title": "Utanför perioden"},
+                years={2019: {"sought": 5, "own": 0, "other": 0}},
+            )
+    assert "2020–2022" in refused.value.message_dict["years"][0]
+    item = inventory.interventions.get(title="Tredje insatsen")
+    assert [(row.year, row.sought, row.own, row.other) for row in item.years.all()] == [
+        (2020, 1_000, 200, 0),
+        (2022, 3_000, 0, 700),
+    ], "a year with nothing in it is not stored"
+
+    totals = display.year_totals(inventory_reload(inventory))
+    # The factory's two interventions: 2020 sought 100 000 + 200 000, own 10 000 + 20 000,
+    # other 5 000 each; 2021 sought 50 000 + 100 000, same co-financing.
+    assert [(r["year"], r["sought"], r["own"], r["other"]) for r in totals["rows"]] == [
+        (2020, 301_000, 30_200, 10_000),
+        (2021, 150_000, 30_000, 10_000),
+        (2022, 3_000, 0, 700),
+    ]
+    assert totals["sum"]["sought"] == 454_000
+    assert totals["sum"]["total"] == 454_000 + 60_200 + 20_700
+
+    snapshot = inventory_snapshot(
+        inventory_reload(inventory), number=1, submitted_at=IN_ROUND, submitted_by=contact
+    )
+    assert snapshot["schema"] == 2
+    assert snapshot["part2"]["year_totals"][2] == {
+        "year": 2022,
+        "sought": 3_000,
+        "own": 0,
+        "other": 700,
+    }
+    assert snapshot["part2"]["interventions"][2]["priority"] == "low"
+
+
+def test_goal_without_an_effect_is_refused_at_submission_with_a_linked_item(inventory, contact):
+    goal = inventory.goals.order_by("position").first()
+    goal.effects = []
+    goal.save()
+    with time_machine.travel(IN_ROUND, tick=False), pytest.raises(ValidationError):
+        inventory_submit(inventory=inventory, user=contact)
+    assert not InventoryVersion.objects.exists()
+    items = inventory_completeness(inventory_reload(inventory)).items
+    assert [(i.message, i.field, i.goal_id) for i in items] == [
+        ("Mål 1: Effekter på lång sikt saknas", "effects", goal.pk)
+    ]
+    url = items[0].url(inventory)
+    assert url.endswith(f"/mal/{goal.pk}/?granska=1#id_effects") or "#id_effects" in url
+
+
+def test_short_term_effects_are_optional_and_intersectional_current_state_is_required(
+    inventory, contact
+):
+    target = inventory.target_state
+    target.short_term_effects = ""
+    target.save()
+    assert inventory_completeness(inventory_reload(inventory)).is_complete
+    current = inventory.current_state
+    current.perspective = ""
+    current.save()
+    messages = [i.message for i in inventory_completeness(inventory_reload(inventory)).items]
+    assert messages == ["Nuläget ur ett intersektionellt perspektiv saknas"]

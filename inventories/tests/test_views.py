@@ -15,6 +15,7 @@ from inventories.models import (
     CurrentState,
     Goal,
     Intervention,
+    InterventionYear,
     Inventory,
     InventoryVersion,
     TargetState,
@@ -136,6 +137,15 @@ def test_full_journey_from_empty_to_receipt(signed_in, region, contact):
     assert [i.cost for i in interventions] == [250_000, 250_000]
     page = html_of(client.get(inventory_url("part2", region)))
     assert f"2 insatser, beräknad kostnad totalt 500{NBSP}000{NBSP}kr." in page
+    # Totals per programme year: two interventions of intervention_post's amounts.
+    kr = f"{NBSP}000{NBSP}kr"
+    per_year = (
+        f'<th scope="row">2020</th><td class="text-end">200{kr}</td>'
+        f'<td class="text-end">40{kr}</td><td class="text-end">0{NBSP}kr</td>'
+        f'<td class="text-end">240{kr}</td>'
+    )
+    assert per_year in page
+    assert f'<th scope="row">2021</th><td class="text-end">160{kr}</td>' in page
 
     response = client.post(inventory_url("part3", region), part3_post(revision=0))
     assert response.status_code == 302
@@ -149,6 +159,8 @@ def test_full_journey_from_empty_to_receipt(signed_in, region, contact):
     assert "Inget saknas." in review
     assert "Jag bekräftar att uppgifterna är korrekta" in review
     assert "Insats 2: Insats 2: Hållbar omställning" in review
+    assert per_year in review
+    assert "Kvar av startkapitalet" in review or "kvar av startkapitalet" in review
 
     response = client.post(inventory_url("submit", region), {"confirm": "on"})
     assert response.status_code == 302
@@ -553,16 +565,17 @@ def test_required_fields_empty_at_submit_are_shown_next_to_each_field(signed_in,
     part1 = client.get(inventory_url("part1", region) + "?granska=1")
     assert part1.status_code == 200
     for name in CurrentState.TEXT_FIELDS:
-        assert field_error(part1, f"id_{name}").endswith("saknas")
+        assert field_error(part1, f"id_{name}") == "Fel: Fyll i det här innan ni skickar in."
     assert "minst en budgetrad" in field_error(part1, "id_budget")
 
     edit = client.get(inventory_url("intervention_edit", region, pk=item.pk) + "?granska=1")
-    assert "Beräknad kostnad (kr) saknas" in field_error(edit, "id_cost")
-    assert "Insatsområden saknas" in field_error(edit, "id_activity_areas")
+    assert "Fyll i det här" in field_error(edit, "id_cost")
+    assert "Fyll i det här" in field_error(edit, "id_activity_areas")
+    assert "Insats 1 (Bara rubrik): Insatsområden saknas" in html_of(edit)
     goal_page = client.get(inventory_url("goal_edit", region, pk=goal.pk) + "?granska=1")
     assert "ange vilka insatser" in field_error(goal_page, "id_interventions")
     part3 = client.get(inventory_url("part3", region) + "?granska=1")
-    assert "Börläge saknas" in field_error(part3, "id_target_state")
+    assert "Fyll i det här" in field_error(part3, "id_target_state")
     assert "minst en av effekterna" in field_error(part3, "id_effect_business")
 
     before = saved_state(inventory)
@@ -732,13 +745,27 @@ def _grow(inventory, to):
             activity_areas=["funds"],
             dimensions=["social"],
             cost=n,
+            effects=["trust"],
+            updated_at=inventory.created_at,
+            updated_by=inventory.created_by,
         )
         for n in range(to - inventory.interventions.count())
     ]
     Intervention.objects.bulk_create(items)
     all_items = list(inventory.interventions.all())
+    InterventionYear.objects.bulk_create(
+        InterventionYear(intervention=item, year=2022, sought=1, own=2, other=3)
+        for item in all_items
+    )
     for n in range(to - inventory.goals.count()):
-        goal = Goal.objects.create(inventory=inventory, position=100 + n, goal=f"Extra mål {n}")
+        goal = Goal.objects.create(
+            inventory=inventory,
+            position=100 + n,
+            goal=f"Extra mål {n}",
+            effects=["trust"],
+            updated_at=inventory.created_at,
+            updated_by=inventory.created_by,
+        )
         goal.interventions.set(all_items[:3])
     BudgetLine.objects.create(inventory=inventory, description="Extra", amount=0, position=9)
 
@@ -766,9 +793,11 @@ def test_pages_run_the_same_number_of_queries_with_2_and_40_items(
         "part1": inventory_url("part1", region),
         "part1-review": inventory_url("part1", region) + "?granska=1",
         "part2": inventory_url("part2", region),
+        "part2-review": inventory_url("part2", region) + "?granska=1",
         "intervention_edit": inventory_url("intervention_edit", region, pk=item.pk),
         "intervention_delete": inventory_url("intervention_delete", region, pk=item.pk),
         "part3": inventory_url("part3", region),
+        "part3-review": inventory_url("part3", region) + "?granska=1",
         "goal_add": inventory_url("goal_add", region),
         "goal_edit": inventory_url("goal_edit", region, pk=goal.pk),
         "review": inventory_url("review", region),
@@ -814,3 +843,242 @@ def test_garbage_posts_to_items_are_answered_never_500(signed_in, region, invent
     ]
     assert [r.status_code for r in answers] == [302, 302, 400, 400, 409]
     assert saved_state(inventory) == before
+
+
+# --- A form that never drops text -------------------------------------------------------------
+
+
+def test_conflict_page_compares_field_by_field_and_keeps_the_chosen_text(
+    region, inventory, contact, deputy
+):
+    first, second = _two_clients(contact, deputy)
+    revision = inventory.current_state.revision
+    texts_a = {"context": "A: förutsättningar", "work_social": "A: socialt"}
+    texts_b = {"context": "B: förutsättningar", "work_social": "B: socialt"}
+    first.post(inventory_url("part1", region), part1_post(revision=revision, texts=texts_a))
+    late = second.post(inventory_url("part1", region), part1_post(revision=revision, texts=texts_b))
+    assert late.status_code == 409
+    html = html_of(late)
+    # Only the two fields that differ, each with both texts and a choice.
+    assert html.count("data-conflict-field=") == 2
+    assert 'data-conflict-field="context"' in html and 'data-conflict-field="work_social"' in html
+    assert 'name="keep_context" value="mine"' in html
+    assert 'name="keep_context" value="saved"' in html
+    assert f"Använd texten som {contact.full_name} sparade" in html
+    assert "A: förutsättningar" in html and "B: förutsättningar" in html
+
+    # Keep the other person's context, keep my own social text.
+    again = second.post(
+        inventory_url("part1", region),
+        part1_post(
+            revision=revision + 1,
+            texts=texts_b,
+            keep_context="saved",
+            keep_work_social="mine",
+        ),
+    )
+    assert again.status_code == 302
+    state = CurrentState.objects.get(inventory=inventory)
+    assert (state.context, state.work_social) == ("A: förutsättningar", "B: socialt")
+
+
+def test_goal_conflict_choice_per_field_covers_checkboxes(region, inventory, contact, deputy):
+    first, second = _two_clients(contact, deputy)
+    goal = inventory.goals.order_by("position").first()
+    url = inventory_url("goal_edit", region, pk=goal.pk)
+    first.post(url, goal_post(1, revision=str(goal.revision), indicator="Först", effects=["trust"]))
+    late = second.post(
+        url, goal_post(1, revision=str(goal.revision), indicator="Sen", effects=["leadership"])
+    )
+    assert late.status_code == 409
+    html = html_of(late)
+    assert 'data-conflict-field="indicator"' in html and 'data-conflict-field="effects"' in html
+    assert "Ökad tillit" in html and "Starkare regionalt ledarskap" in html
+    saved = second.post(
+        url,
+        goal_post(
+            1,
+            revision=str(goal.revision + 1),
+            indicator="Sen",
+            effects=["leadership"],
+            keep_effects="saved",
+        ),
+    )
+    assert saved.status_code == 302
+    goal.refresh_from_db()
+    assert (goal.indicator, goal.effects) == ("Sen", ["trust"])
+
+
+def test_add_goal_saves_the_texts_typed_above_first(signed_in, region, inventory):
+    revision = inventory.target_state.revision
+    response = signed_in.post(
+        inventory_url("part3", region),
+        part3_post(revision=revision, target_state="Skrivet men inte sparat", add_goal="1"),
+    )
+    assert response.status_code == 302
+    assert response.url == inventory_url("goal_add", region)
+    assert TargetState.objects.get(inventory=inventory).target_state == "Skrivet men inte sparat"
+    page = html_of(signed_in.get(inventory_url("part3", region)))
+    assert 'form="part-form" name="add_goal"' in page
+    goal = inventory.goals.order_by("position").first()
+    edit = signed_in.post(
+        inventory_url("part3", region),
+        part3_post(revision=revision + 1, target_state="Igen", edit_goal=str(goal.pk)),
+    )
+    assert edit.url == inventory_url("goal_edit", region, pk=goal.pk)
+    assert TargetState.objects.get(inventory=inventory).target_state == "Igen"
+
+
+def test_add_goal_with_an_error_keeps_every_typed_text(signed_in, region, inventory):
+    revision = inventory.target_state.revision
+    response = signed_in.post(
+        inventory_url("part3", region),
+        part3_post(
+            revision=revision, target_state="x" * 10_001, effect_trust="Min tillit", add_goal="1"
+        ),
+    )
+    assert response.status_code == 400
+    html = html_of(response)
+    assert "Min tillit</textarea>" in html
+    assert "x" * 10_001 in html
+
+
+def test_all_errors_of_an_intervention_come_in_one_pass(signed_in, region, inventory):
+    response = signed_in.post(
+        inventory_url("intervention_add", region),
+        intervention_post(
+            1, cost="tolv", start_date="2021-05-01", end_date="2020-04-01", y2020_own="-5"
+        ),
+    )
+    assert response.status_code == 400
+    html = html_of(response)
+    assert "Ange ett heltal i hela kronor" in field_error(response, "id_cost")
+    assert "Slutdatumet kan inte vara före startdatumet." in field_error(response, "id_end_date")
+    assert "negativt" in field_error(response, "id_y2020_own")
+    assert html.count('<a href="#id_') >= 3
+
+
+def test_review_mode_says_what_is_missing_once_in_plain_words(signed_in, region, inventory):
+    CurrentState.objects.filter(inventory=inventory).update(work_environmental="")
+    html = html_of(signed_in.get(inventory_url("part1", region) + "?granska=1"))
+    assert "Det finns fel att rätta" not in html
+    assert "Det här saknas i Del 1" in html
+    assert html.count("Dagens arbete med miljömässig hållbarhet saknas") == 1
+    assert "Dagens arbete med miljömässig hållbarhet: Dagens arbete" not in html
+    assert "Fyll i det här innan ni skickar in." in field_error(
+        signed_in.get(inventory_url("part1", region) + "?granska=1"), "id_work_environmental"
+    )
+
+
+# --- Receipt, programme page, timeline ------------------------------------------------------
+
+
+def test_receipt_says_what_happens_next_without_days_left_and_hides_the_checksum(
+    signed_in, region, inventory, contact
+):
+    round_ = round_2019()
+    round_.next_steps = "Först läser vi.\n\nSedan öppnar utlysningen i februari."
+    round_.save()
+    version = inventory_submit(inventory=inventory, user=contact)
+    html = html_of(signed_in.get(inventory_url("receipt", region, number=version.number)))
+    assert "Det här händer sedan" in html
+    assert (
+        "<p>Först läser vi.</p>" in html and "<p>Sedan öppnar utlysningen i februari.</p>" in html
+    )
+    assert "dagar kvar" not in html
+    details = html[html.index('<details class="receipt-checksum') :]
+    assert version.sha256 in details[: details.index("</details>")]
+    assert html.index(version.sha256) > html.index("Det här händer sedan")
+
+
+def test_about_page_shows_the_programme_and_every_part_links_to_it(signed_in, region, inventory):
+    about_url = inventory_url("about", region)
+    html = html_of(signed_in.get(about_url))
+    for text in (
+        "Utlysning av medel",
+        "Utveckla handläggningen av projektmedel",
+        "Utländsk bakgrund",
+        "Stärkt arbete med hållbar utveckling som helhet inom det regionala tillväxtarbetet",
+        "Ökad tillit",
+        "Starkare regionalt ledarskap",
+        "100\u00a0000\u00a0kr",
+    ):
+        assert text in html, text
+    assert "89\u00a0000\u00a0000\u00a0kr" in html, "the 2019 round's programme funds"
+    for name in ("part1", "part2", "part3", "review"):
+        assert f'href="{about_url}"' in html_of(signed_in.get(inventory_url(name, region)))
+
+
+def test_timeline_is_in_date_order_and_marks_past_now_and_next(signed_in, region, contact):
+    moment = datetime.datetime(2019, 10, 15, 12, 0, tzinfo=STOCKHOLM)
+    with time_machine.travel(moment, tick=False):
+        html = html_of(signed_in.get(reverse("inventories:start", args=[region.slug])))
+    timeline = html[html.index('<ol class="timeline">') :]
+    timeline = timeline[: timeline.index("</ol>")]
+    order = [
+        "Hearing och dialog",
+        "Sista dag för synpunkter",
+        "Startkapital och regional behovsinventering",
+        "ERFA-träff",
+        "lämnas in till Tillväxtverket",
+        "Utlysningen öppnar",
+    ]
+    positions = [timeline.index(text) for text in order]
+    assert positions == sorted(positions)
+    assert timeline.count("Har varit:") == 2
+    assert timeline.count("Pågår nu:") == 1 and 'aria-current="step"' in timeline
+    assert timeline.count("Nästa:") == 1
+    now = timeline[timeline.index("Pågår nu:") :]
+    assert now.index("Startkapital och regional behovsinventering") < now.index("Nästa:")
+
+
+def test_help_texts_have_examples_and_a_round_can_override_them(signed_in, region, inventory):
+    from inventories.models import FieldGuidance
+
+    html = html_of(signed_in.get(inventory_url("part1", region)))
+    helptext = html[html.index('id="id_perspective_helptext"') :]
+    helptext = helptext[: helptext.index("</div>")]
+    assert "Hur ser nuläget ut för kvinnor och män" in helptext
+    assert "Exempel:" in helptext and "utrikes födda kvinnor" in helptext
+    FieldGuidance.objects.create(
+        round=round_2019(),
+        field="current_state.perspective",
+        help_text="Omgångens egen fråga.",
+        example="Omgångens eget exempel.",
+    )
+    FieldGuidance.objects.create(
+        round=round_2019(), field="goal.indicator", help_text="", example="Eget indikatorexempel"
+    )
+    html = html_of(signed_in.get(inventory_url("part1", region)))
+    assert "Omgångens egen fråga." in html and "Omgångens eget exempel." in html
+    assert "Hur ser nuläget ut för kvinnor och män" not in html
+    goal_page = html_of(signed_in.get(inventory_url("goal_add", region)))
+    assert "Hur mäter ni att målet nås?" in goal_page, "blank help text keeps the default"
+    assert "Eget indikatorexempel" in goal_page
+
+
+def test_round_admin_edits_guidance(client, admin_user):
+    client.force_login(admin_user)
+    url = reverse("admin:inventories_round_change", args=[round_2019().pk])
+    html = html_of(client.get(url))
+    assert "current_state.perspective" in html
+    assert "Önskat sluttillstånd" in html or "önskat sluttillstånd" in html
+
+
+def test_leaving_a_part_through_the_stepper_saves_first(signed_in, region, inventory):
+    """``goto`` is what static/js/inventory.js adds when a stepper link is followed with unsaved
+    text: the part is saved, then the writer lands where they were going."""
+    revision = inventory.target_state.revision
+    response = signed_in.post(
+        inventory_url("part3", region),
+        part3_post(revision=revision, short_term_effects="Ändrat på vägen", goto="review"),
+    )
+    assert response.url == inventory_url("review", region)
+    assert TargetState.objects.get(inventory=inventory).short_term_effects == "Ändrat på vägen"
+    ignored = signed_in.post(
+        inventory_url("part3", region),
+        part3_post(revision=revision + 1, goto="https://example.com/"),
+    )
+    assert ignored.url == inventory_url("part3", region)
+    html = html_of(signed_in.get(inventory_url("part1", region)))
+    assert 'data-save-first="review"' in html and 'data-save-first="about"' in html

@@ -4,7 +4,7 @@ with an error summary, and turning a service's errors into messages next to the 
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from inventories import services
 from inventories.completeness import PART_TITLES, Completeness, inventory_completeness
 from inventories.errors import InventoryLocked
+from inventories.guidance import field_help
 from inventories.models import Inventory, Round
 from inventories.selectors import inventory_find
 from inventories.services.guards import ensure_editable
@@ -150,6 +151,9 @@ def steps_of(page, current):
 
 def render_page(page, template, context, *, step, title, status=200, error_items=()):
     error_items = list(error_items)
+    form = context.get("form")
+    if getattr(form, "GUIDANCE", ""):
+        form.apply_guidance(field_help(page.round, form.GUIDANCE))
     return render(
         page.request,
         template,
@@ -193,6 +197,85 @@ def apply_service_errors(exc, form, *, budget_errors=None):
             form.add_error(None, errors)
 
 
+def _post_value(value):
+    """A saved value as a browser would post it (lists stay lists)."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def saved_values(form_class_initial: dict) -> dict:
+    """``{field: posted form}`` of what is saved now (from a form's ``initial_for``-style dict)."""
+    return {
+        name: _post_value(value) for name, value in form_class_initial.items() if name != "revision"
+    }
+
+
+def apply_conflict_choices(post, saved: dict):
+    """The writer's input with the saved value put back in every field where they chose
+    "keep the saved text" (``keep_<field>=saved``) on the conflict page."""
+    if not any(key.startswith("keep_") for key in post):
+        return post
+    data = post.copy()
+    for name, value in saved.items():
+        if post.get(f"keep_{name}") != "saved":
+            continue
+        if isinstance(value, list):
+            data.setlist(name, value)
+        else:
+            data[name] = value
+    return data
+
+
+def _shown(bound, value) -> str:
+    """A value as the conflict page shows it (labels for choices, grouped kronor)."""
+    if value in (None, "", []):
+        return ""
+    choices = dict((str(k), str(v)) for k, v in getattr(bound.field, "choices", []) or [])
+    if isinstance(value, list | tuple):
+        return "; ".join(choices.get(str(v), str(v)) for v in value)
+    if choices and str(value) in choices:
+        return choices[str(value)]
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", "\u00a0") + "\u00a0kr"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def conflict_fields(form, saved: dict) -> list[dict]:
+    """Field by field, where they differ: what the writer typed and what is saved now."""
+    rows = []
+    for name, saved_value in saved.items():
+        if name not in form.fields:
+            continue
+        bound = form[name]
+        field = bound.field
+        try:
+            mine = field.clean(bound.data)
+        except ValidationError:
+            mine = bound.data
+        try:
+            theirs = field.clean(saved_value)
+        except ValidationError:
+            theirs = saved_value
+        if (mine or None) == (theirs or None):
+            continue
+        rows.append(
+            {
+                "name": name,
+                "label": bound.label,
+                "mine": _shown(bound, mine),
+                "saved": _shown(bound, theirs),
+            }
+        )
+    return rows
+
+
 def conflict_context(exc, *, saved_by=None, revision):
     return {
         "message": exc.message,
@@ -202,7 +285,15 @@ def conflict_context(exc, *, saved_by=None, revision):
     }
 
 
+#: Where a part page may go after saving when the writer left it through the stepper or the
+#: "Om uppdraget" link with unsaved text (``goto``, set by ``static/js/inventory.js``).
+GOTO_STEPS = ("part1", "part2", "part3", "review", "about")
+
+
 def after_save_url(page, here, next_step):
+    goto = page.request.POST.get("goto", "")
+    if goto in GOTO_STEPS:
+        return page.url(goto)
     if "spara_fortsatt" in page.request.POST:
         return page.url(next_step)
     return page.url(here) + ("?granska=1" if page.review else "")

@@ -15,14 +15,17 @@ from inventories.errors import EditConflict, InventoryLocked
 from inventories.forms import GoalEditForm, GoalForm, InterventionEditForm, InterventionForm
 from inventories.selectors import last_change_actor
 from inventories.views.common import (
+    apply_conflict_choices,
     apply_service_errors,
     conflict_context,
+    conflict_fields,
     freeze,
     load_existing_page,
     load_page,
     not_started,
     render_page,
     require_contact,
+    saved_values,
     with_revision,
 )
 
@@ -47,16 +50,23 @@ class ItemKind:
 
     def form_kwargs(self, page):
         if self.key == "goal":
-            return {"interventions": list(page.inventory.interventions.all())}
-        return {}
+            return {"interventions": list(page.inventory.interventions.all()), "round": page.round}
+        return {"round": page.round}
 
     def save(self, page, form, item):
         data, user = form.service_data(), page.user
         if self.key == "intervention":
+            years = form.years_data()
             if item is None:
-                return services.intervention_create(inventory=page.inventory, user=user, data=data)
+                return services.intervention_create(
+                    inventory=page.inventory, user=user, data=data, years=years
+                )
             return services.intervention_update(
-                intervention=item, user=user, data=data, revision=form.cleaned_data["revision"]
+                intervention=item,
+                user=user,
+                data=data,
+                years=years,
+                revision=form.cleaned_data["revision"],
             )
         chosen = form.chosen_interventions()
         if item is None:
@@ -139,7 +149,10 @@ def _item_form(request, page, kind, pk=None):
     status, conflict, notice = 200, None, ""
     if request.method == "POST":
         require_contact(page)
-        form = form_class(request.POST, **form_kwargs)
+        post = request.POST
+        if item is not None:
+            post = apply_conflict_choices(post, saved_values(form_class.initial_for(item)))
+        form = form_class(post, **form_kwargs)
         if gone:
             status, notice = 409, titles["gone"]
             form.is_valid()
@@ -160,8 +173,11 @@ def _item_form(request, page, kind, pk=None):
                 )
                 conflict["saved"] = display.item(page.inventory, kind.key, fresh)
                 form_kwargs = kind.form_kwargs(page)
-                form = form_class(with_revision(request.POST, fresh.revision), **form_kwargs)
+                form = form_class(with_revision(post, fresh.revision), **form_kwargs)
                 form.is_valid()
+                conflict["fields"] = conflict_fields(
+                    form, saved_values(form_class.initial_for(fresh))
+                )
             except InventoryLocked as exc:
                 status, page.locked_reason = 409, exc.messages[0]
                 freeze(form)
@@ -200,12 +216,27 @@ def _item_form(request, page, kind, pk=None):
             "show_form": page.editable or request.method == "POST",
             "shown": display.item(page.inventory, kind.key, item) if item is not None else None,
             "back_url": kind.list_url(page, item),
+            "years_messages": [form.review_errors["years"]]
+            if "years" in form.review_errors and not form.frozen
+            else [],
+            "missing": _item_missing(page, kind, item),
         },
         step=kind.list_step,
         title=titles["edit"] if item is not None else titles["add"],
         status=status,
         error_items=form.error_items(),
     )
+
+
+def _item_missing(page, kind, item) -> list[dict]:
+    """In review mode: what is still missing in this intervention or goal, said once."""
+    if not page.review or item is None:
+        return []
+    return [
+        {"message": missing.message, "url": f"#id_{missing.field}" if missing.field else ""}
+        for missing in page.completeness.items
+        if getattr(missing, f"{kind.key}_id") == item.pk
+    ]
 
 
 def _item_delete(request, page, kind, pk):

@@ -20,17 +20,25 @@ from inventories.forms import (
 from inventories.models import CurrentState, TargetState
 from inventories.views.common import (
     after_save_url,
+    apply_conflict_choices,
     apply_service_errors,
     conflict_context,
+    conflict_fields,
     freeze,
     load_page,
     missing_links,
     not_started,
     render_page,
     require_contact,
+    saved_values,
     with_missing,
     with_revision,
 )
+
+
+def _saved_texts(state, names) -> dict:
+    return saved_values({name: getattr(state, name) for name in names})
+
 
 # --- Del 1 – Nuläge ---------------------------------------------------------------------------
 
@@ -49,9 +57,10 @@ def _part1_add_row(post):
         row = {
             "description": post.get(f"{BUDGET_PREFIX}-{index}-description", ""),
             "amount": post.get(f"{BUDGET_PREFIX}-{index}-amount", ""),
+            "spent": post.get(f"{BUDGET_PREFIX}-{index}-spent", ""),
             "DELETE": bool(post.get(f"{BUDGET_PREFIX}-{index}-DELETE")),
         }
-        if row["description"].strip() or row["amount"].strip() or row["DELETE"]:
+        if any(row[key].strip() for key in ("description", "amount", "spent")) or row["DELETE"]:
             rows.append(row)
         else:
             blank += 1
@@ -68,12 +77,14 @@ def part1(request, region_slug, round_slug):
         return not_started(page)
     status, conflict, budget_errors, added_row = 200, None, [], False
     review = page.review_errors(part=1)
-    if "budget" in review:
-        budget_errors.append(review.pop("budget"))
+    review_budget = review.pop("budget", None)
     if request.method == "POST":
         require_contact(page)
-        form = CurrentStateForm(request.POST)
-        formset = BudgetFormSet(request.POST, prefix=BUDGET_PREFIX)
+        post = apply_conflict_choices(
+            request.POST, _saved_texts(page.inventory.current_state, CurrentState.TEXT_FIELDS)
+        )
+        form = CurrentStateForm(post)
+        formset = BudgetFormSet(post, prefix=BUDGET_PREFIX)
         if "add_row" in request.POST and page.editable:
             form, formset = _part1_add_row(request.POST)
             added_row = True
@@ -92,9 +103,13 @@ def part1(request, region_slug, round_slug):
             except EditConflict as exc:
                 page.refresh()
                 status = 409
-                conflict = conflict_context(exc, revision=page.inventory.current_state.revision)
-                form = CurrentStateForm(with_revision(request.POST, conflict["revision"]))
+                state = page.inventory.current_state
+                conflict = conflict_context(exc, revision=state.revision)
+                form = CurrentStateForm(with_revision(post, conflict["revision"]))
                 form.is_valid()
+                conflict["fields"] = conflict_fields(
+                    form, _saved_texts(state, CurrentState.TEXT_FIELDS)
+                )
             except InventoryLocked as exc:
                 status, page.locked_reason = 409, exc.messages[0]
                 freeze(form, *formset.forms)
@@ -116,7 +131,7 @@ def part1(request, region_slug, round_slug):
         )
         formset = BudgetFormSet(
             initial=[
-                {"description": line.description, "amount": line.amount}
+                {"description": line.description, "amount": line.amount, "spent": line.spent}
                 for line in page.inventory.budget_lines.all()
             ],
             prefix=BUDGET_PREFIX,
@@ -136,7 +151,10 @@ def part1(request, region_slug, round_slug):
             "form": form,
             "formset": formset,
             "budget_errors": budget_errors,
+            "budget_messages": budget_errors
+            + ([review_budget] if review_budget and request.method != "POST" else []),
             "conflict": conflict,
+            "missing": missing_links(page, 1) if page.review else [],
             "added_row": added_row,
             "show_form": page.editable or request.method == "POST",
             "part1": display.part1(page.inventory),
@@ -151,6 +169,21 @@ def part1(request, region_slug, round_slug):
 # --- Del 3 – Börläge, mål och effekter --------------------------------------------------------
 
 
+def _part3_next(page):
+    """Where a saved Del 3 goes: the goal the writer asked for, or as after any save.
+
+    "Lägg till mål" and "Ändra" on the goals submit the texts above first, so nothing typed
+    is left behind."""
+    post = page.request.POST
+    if "add_goal" in post:
+        return page.url("goal_add")
+    goal_id = post.get("edit_goal", "")
+    if goal_id.isdigit() and any(goal.pk == int(goal_id) for goal in page.inventory.goals.all()):
+        missing = any(item.goal_id == int(goal_id) for item in page.completeness.items)
+        return page.url("goal_edit", pk=int(goal_id)) + ("?granska=1" if missing else "")
+    return after_save_url(page, "part3", "review")
+
+
 @login_required
 def part3(request, region_slug, round_slug):
     page = load_page(request, region_slug, round_slug)
@@ -159,7 +192,10 @@ def part3(request, region_slug, round_slug):
     status, conflict = 200, None
     if request.method == "POST":
         require_contact(page)
-        form = TargetStateForm(request.POST)
+        post = apply_conflict_choices(
+            request.POST, _saved_texts(page.inventory.target_state, TargetState.TEXT_FIELDS)
+        )
+        form = TargetStateForm(post)
         if page.locked_reason:
             status = 409
             freeze(form)
@@ -174,9 +210,13 @@ def part3(request, region_slug, round_slug):
             except EditConflict as exc:
                 page.refresh()
                 status = 409
-                conflict = conflict_context(exc, revision=page.inventory.target_state.revision)
-                form = TargetStateForm(with_revision(request.POST, conflict["revision"]))
+                state = page.inventory.target_state
+                conflict = conflict_context(exc, revision=state.revision)
+                form = TargetStateForm(with_revision(post, conflict["revision"]))
                 form.is_valid()
+                conflict["fields"] = conflict_fields(
+                    form, _saved_texts(state, TargetState.TEXT_FIELDS)
+                )
             except InventoryLocked as exc:
                 status, page.locked_reason = 409, exc.messages[0]
                 freeze(form)
@@ -185,7 +225,7 @@ def part3(request, region_slug, round_slug):
                 apply_service_errors(exc, form)
             else:
                 messages.success(request, _("Del 3 är sparad."))
-                return redirect(after_save_url(page, "part3", "review"))
+                return redirect(_part3_next(page))
         else:
             status = 400
     else:
@@ -229,6 +269,7 @@ def part2(request, region_slug, round_slug):
                 page, display.interventions(page.inventory), "intervention"
             ),
             "total_cost": display.total_cost(page.inventory),
+            "year_totals": display.year_totals(page.inventory),
             "missing": missing_links(page, 2) if page.review else [],
         },
         step="part2",

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from inventories.completeness import PART_TITLES, inventory_completeness
+from inventories.guidance import state_label, timeline
 from inventories.selectors import inventories_for_region, rounds_for_region_page
 from regions.selectors import contact_persons_active, region_get_for_user
 
@@ -21,8 +22,12 @@ def _round_overview(round_, inventory):
                 "missing": len(completeness.for_part(part)) if completeness else None,
             }
         )
+    entries = timeline(round_, timezone.localdate())
+    for entry in entries:
+        entry["label"] = state_label(entry["state"])
     return {
         "round": round_,
+        "timeline": entries,
         "inventory": inventory,
         "parts": parts,
         "missing": len(completeness.items) if completeness else None,
@@ -50,5 +55,6 @@ def region_start(request, slug):
             "rounds": rounds,
             "contact_persons": contact_persons_active(region=region),
             "now": timezone.now(),
+            "submitted_statuses": ("submitted", "accepted"),
         },
     )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from inventories import display, services
 from inventories.errors import InventoryLocked
 from inventories.forms import SubmitForm
+from inventories.guidance import DEFAULT_NEXT_STEPS, paragraphs
 from inventories.selectors import version_get
 from inventories.views.common import (
     load_existing_page,
@@ -33,6 +34,7 @@ def _review_response(page, form, *, status=200, refusal=""):
             "part1": display.part1(page.inventory),
             "interventions": display.interventions(page.inventory),
             "total_cost": display.total_cost(page.inventory),
+            "year_totals": display.year_totals(page.inventory),
             "part3": display.part3(page.inventory),
             "goals": display.goals(page.inventory),
             "versions": list(page.inventory.versions.all()),
@@ -92,6 +94,7 @@ def receipt(request, region_slug, round_slug, number):
             "version": version,
             "is_latest": version.number == page.inventory.versions.count(),
             "hide_locked": True,
+            "next_steps": paragraphs(page.round.next_steps) or [DEFAULT_NEXT_STEPS],
         },
         step="review",
         title=_("Kvitto – version %(number)s") % {"number": version.number},

@@ -225,7 +225,9 @@ def test_diff_of_a_real_return_and_resubmission(region, contact, staff_user):
                 "start_date": first.start_date,
                 "end_date": first.end_date,
                 "cost": 120_000,
+                "priority": "low",
             },
+            years={2020: {"sought": 50_000, "own": 0, "other": 0}},
         )
         goals = list(inventory.goals.order_by("position"))
         goal_update(
@@ -243,6 +245,8 @@ def test_diff_of_a_real_return_and_resubmission(region, contact, staff_user):
                 "indicator": "Andel kommuner",
                 "target_value": "100 %",
                 "target_date": goals[0].target_date,
+                "effects": ["leadership"],
+                "dimensions": ["environmental"],
             },
             interventions=[added],
         )
@@ -272,4 +276,22 @@ def test_diff_of_a_real_return_and_resubmission(region, contact, staff_user):
     assert [(g.kind, [c.field for c in g.changes]) for g in diff.goals] == [
         ("changed", ["target_value"]),
         ("added", []),
+    ]
+
+
+def test_spent_start_capital_shows_in_the_budget_diff():
+    old = _snapshot()
+    new = copy.deepcopy(old)
+    new["version"] = 2
+    new["part1"]["budget_lines"] = [
+        {"description": "Personal", "amount": 60_000, "spent": 20_000},
+        {"description": "Resor", "amount": 40_000, "spent": None},
+    ]
+    new["part1"]["spent_total"] = 20_000
+    diff = version_diff(old, new)
+    assert [(c.kind, c.description) for c in diff.budget] == [("changed", "Personal")]
+    assert diff.budget[0].old_display == "60\u00a0000\u00a0kr"
+    assert diff.budget[0].new_display == "60\u00a0000\u00a0kr (använt 20\u00a0000\u00a0kr)"
+    assert [(t.label, t.old, t.new) for t in diff.totals] == [
+        ("Använt av startkapitalet", None, 20_000)
     ]

@@ -82,7 +82,7 @@ def test_xlsx_has_one_row_per_region_with_the_latest_versions_totals(
     assert "senast inskickade version" in note
     rows = list(main.iter_rows(min_row=2, values_only=True))
     header, data = list(rows[0]), rows[1:]
-    assert header == main_headers()
+    assert header == main_headers(round_2019())
     assert len(data) == 21
     by_code = {row[0]: dict(zip(header, row, strict=True)) for row in data}
     assert len(by_code) == 21
@@ -111,7 +111,9 @@ def test_xlsx_has_one_row_per_region_with_the_latest_versions_totals(
         ("12", 1),
         ("12", 2),
     ]
-    assert sum(row[-1] for row in interventions) == 750_000 + 1_500_000
+    headers = next(workbook["Insatser"].iter_rows(max_row=1, values_only=True))
+    cost = headers.index("Beräknad kostnad (kr)")
+    assert sum(row[cost] for row in interventions) == 750_000 + 1_500_000
     assert len(list(workbook["Mål"].iter_rows(min_row=2))) == 3
     assert len(list(workbook["Effekter"].iter_rows(min_row=2))) == 2
     budget = list(workbook["Budget"].iter_rows(min_row=2, values_only=True))
@@ -157,7 +159,7 @@ def test_csv_is_the_main_sheet_for_swedish_excel(client, staff_user, exported_ro
     raw = b"".join(response.streaming_content)
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == main_headers()
+    assert rows[0] == main_headers(round_2019())
     assert len(rows) == 22
     skane = dict(zip(rows[0], next(r for r in rows if r[0] == "12"), strict=True))
     assert skane["Budget totalt (kr)"] == "80000" and skane["Version"] == "2"
@@ -231,3 +233,50 @@ def test_zip_of_really_rendered_copies_of_record(client, staff_user, region, con
     assert [n for n in archive.namelist() if n.endswith(".pdf")] == ["12-region-skane-v1.pdf"]
     content = archive.read("12-region-skane-v1.pdf")
     assert content.startswith(b"%PDF-") and content == version_document_content(document)
+
+
+def test_the_new_fields_are_typed_columns_one_per_year(client, staff_user, exported_round):
+    workbook = _xlsx(client, staff_user)
+    rows = list(workbook["Regioner"].iter_rows(min_row=2, values_only=True))
+    header = list(rows[0])
+    years = [h for h in header if h.startswith("Söks från programmet ")]
+    assert years == [f"Söks från programmet {year} (kr)" for year in (2020, 2021, 2022)]
+    stockholm = dict(zip(header, next(r for r in rows[1:] if r[0] == "01"), strict=True))
+    # The factory: intervention n seeks 100 000·n in 2020 and 50 000·n in 2021.
+    assert stockholm["Söks från programmet 2020 (kr)"] == 100_000 * (1 + 2 + 3)
+    assert stockholm["Söks från programmet 2021 (kr)"] == 50_000 * (1 + 2 + 3)
+    assert stockholm["Söks från programmet 2022 (kr)"] == 0
+    assert stockholm["Egen medfinansiering 2020 (kr)"] == 10_000 * (1 + 2 + 3)
+    assert stockholm["Annan medfinansiering 2021 (kr)"] == 5_000 * 3
+    assert stockholm["Schemaversion"] == 2
+    assert isinstance(stockholm["Använt av startkapitalet (kr)"], int)
+    assert stockholm["Nuläget ur ett intersektionellt perspektiv"].startswith("Nuläge perspective")
+
+    sheet = list(workbook["Insatser"].iter_rows(values_only=True))
+    columns = list(sheet[0])
+    first = dict(
+        zip(columns, next(r for r in sheet[1:] if r[0] == "01" and r[3] == 1), strict=True)
+    )
+    assert first["Prioritet"] == "Hög"
+    assert first["Bidrar till effekter på lång sikt"] == (
+        "Mer diversifierat och omställningsbenäget näringsliv"
+    )
+    assert first["Söks från programmet 2020 (kr)"] == 100_000
+    assert first["Egen medfinansiering 2021 (kr)"] == 10_000
+    assert first["Annan medfinansiering 2022 (kr)"] == 0
+
+    goals = list(workbook["Mål"].iter_rows(values_only=True))
+    goal = dict(zip(goals[0], goals[1], strict=True))
+    assert goal["Effekter på lång sikt"] == (
+        "Mer diversifierat och omställningsbenäget näringsliv; Ökad tillit"
+    )
+    assert goal["Hållbarhetsdimensioner"] == "Ekonomisk hållbarhet"
+    assert goal["Indikatorn följs upp efter"] == "Kön"
+    assert goal["Insatser som leder dit"] == "Insats 1: Hållbar omställning"
+
+    client.force_login(staff_user)
+    response = client.get(reverse("staff:export_csv", kwargs={"round_slug": "2019"}))
+    raw = b"".join(response.streaming_content).decode("utf-8-sig")
+    csv_rows = list(csv.reader(io.StringIO(raw), delimiter=";"))
+    row = dict(zip(csv_rows[0], next(r for r in csv_rows if r[0] == "01"), strict=True))
+    assert row["Söks från programmet 2020 (kr)"] == "600000"

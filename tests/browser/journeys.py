@@ -33,6 +33,8 @@ PART1_TEXTS = {
     "samordning mellan kommunerna, lärosätena och näringslivets organisationer.",
     "Befintlig samverkan och strukturer": "Skånes kommuner, Lunds universitet och Malmö "
     "universitet möts i ett regionalt forum varje kvartal.",
+    "Nuläget ur ett intersektionellt perspektiv": "Sysselsättningen är lägst bland utrikes "
+    "födda kvinnor; unga lämnar landsbygden för studier.",
 }
 BUDGET = [("Processledning och analys", "60 000"), ("Workshoppar med kommunerna", "40 000")]
 
@@ -40,6 +42,11 @@ PART3_TEXTS = {
     "Börläge": "Hållbarhet är en självklar del av det regionala tillväxtarbetet i Skåne: "
     "varje beslut om projektmedel prövas mot alla tre dimensionerna.",
     "Ökad tillit": "Aktörerna delar data och analyser öppet och litar på varandras underlag.",
+}
+#: Changed on Del 3 just before following the stepper: saved on the way.
+PART3_EDITED = "Aktörerna delar data, analyser och underlag öppet."
+#: Typed into Del 3 and never saved with "Spara": "Lägg till mål" must save it first.
+PART3_UNSAVED = {
     "Effekter på kort sikt": "En gemensam lägesbild, tre nya samverkansprojekt och fler "
     "ansökningar som beskriver det intersektionella perspektivet.",
 }
@@ -58,6 +65,10 @@ class Intervention:
     start: str
     end: str
     cost: str
+    priority: str = "Hög"
+    effects: list[str] = field(default_factory=list)
+    #: ``{year offset: (sought, own, other)}`` from the programme period's first year.
+    money: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -67,6 +78,9 @@ class GoalData:
     target_value: str
     target_date: str
     interventions: list[str] = field(default_factory=list)
+    effects: list[str] = field(default_factory=lambda: ["Ökad tillit"])
+    dimensions: list[str] = field(default_factory=lambda: ["Social hållbarhet"])
+    follow_up: list[str] = field(default_factory=lambda: ["Kön", "Ålder"])
 
 
 def interventions_for(round_):
@@ -85,6 +99,8 @@ def interventions_for(round_):
             start=f"{year}-03-01",
             end=f"{year + 1}-12-31",
             cost="450 000",
+            effects=["Starkare regionalt ledarskap"],
+            money={0: ("150 000", "50 000", ""), 1: ("200 000", "50 000", "")},
         ),
         Intervention(
             title="Utlysning för gröna idéer på landsbygden",
@@ -99,6 +115,12 @@ def interventions_for(round_):
             start=f"{year}-09-01",
             end=f"{year + 2}-06-30",
             cost="1 200 000",
+            priority="Medel",
+            money={
+                0: ("300 000", "", "100 000"),
+                1: ("400 000", "", "100 000"),
+                2: ("300 000", "", ""),
+            },
         ),
     ]
 
@@ -298,10 +320,19 @@ def fill_part1(page, axe_check, screenshot=None):
         page.get_by_label(label, exact=True).fill(text)
     (first, first_amount), (second, _amount) = BUDGET
     page.get_by_label("Användning, rad 1").fill(first)
-    page.get_by_label("Belopp i kronor, rad 1").fill(first_amount)
+    page.get_by_label("Planerat belopp i kronor, rad 1").fill(first_amount)
+    page.get_by_label("Använt hittills i kronor, rad 1").fill("25 000")
     page.get_by_label("Användning, rad 2").fill(second)
-    page.get_by_label("Belopp i kronor, rad 2").fill("50 000")  # 110 000 > 100 000
-    expect_budget_sum(page, "110 000 kr, 10 000 kr mer än startkapitalet")
+    page.get_by_label("Planerat belopp i kronor, rad 2").fill("50 000")  # 110 000 > 100 000
+    # The live sum counts what is typed, before anything is saved.
+    expect_budget_sum(page, "10\u00a0000 kr mer")
+    # A live character counter under every long answer; spoken only near the limit.
+    expect(page.locator("#id_context_count")).to_contain_text("tecken kvar")
+    spoken = page.locator("#id_needs_challenges_count + [data-char-live]")
+    page.get_by_label("Behov och utmaningar", exact=True).fill("x" * 9_400)
+    expect(spoken).to_have_text("Du har 600 tecken kvar.")
+    page.get_by_label("Behov och utmaningar", exact=True).fill(PART1_TEXTS["Behov och utmaningar"])
+    expect(spoken).to_have_text("")
     typed = form_values(page)
     submit(page, page.get_by_role("button", name="Spara", exact=True))
     assert_error_summary_focused(page, ["startkapital"])
@@ -312,8 +343,8 @@ def fill_part1(page, axe_check, screenshot=None):
     # The link in the summary moves focus to the budget.
     page.locator("[data-error-summary] a").first.click()
     assert page.evaluate("document.activeElement.id") == "id_budget"
-    page.get_by_label("Belopp i kronor, rad 2").fill(BUDGET[1][1])
-    expect_budget_sum(page, "100 000 kr, 0 kr kvar av startkapitalet")
+    page.get_by_label("Planerat belopp i kronor, rad 2").fill(BUDGET[1][1])
+    expect_budget_sum(page, "0\u00a0kr kvar av startkapitalet")
     submit(page, page.get_by_role("button", name="Spara och gå till Del 2"))
     wait_for_path(page, "/del-2/")
     expect(page.locator(".messages")).to_contain_text("Del 1 är sparad.")
@@ -334,6 +365,21 @@ def add_intervention(page, data, axe_check, *, provoke_error=False):
     page.get_by_label("Aktörer och samarbetspartner").fill(data.actors)
     page.get_by_label("Start", exact=True).fill(data.start)
     page.get_by_label("Slut", exact=True).fill(data.end)
+    first_year = practice_round().period_start.year
+    for offset, amounts in data.money.items():
+        for label, amount in zip(
+            (
+                "Söks från programmet (kr)",
+                "Egen medfinansiering (kr)",
+                "Annan medfinansiering (kr)",
+            ),
+            amounts,
+            strict=True,
+        ):
+            page.get_by_label(f"{label} {first_year + offset}", exact=True).fill(amount)
+    page.get_by_label(data.priority, exact=True).check()
+    for name in data.effects:
+        page.get_by_label(name, exact=True).check()
     cost = page.get_by_label("Beräknad kostnad (kr)")
     if provoke_error:
         cost.fill("12,5")
@@ -353,21 +399,31 @@ def add_intervention(page, data, axe_check, *, provoke_error=False):
 def fill_part3(page, axe_check):
     page.get_by_role("link", name="Gå vidare till Del 3").click()
     wait_for_path(page, "/del-3/")
+    assert "Stärkt arbete med hållbar utveckling som helhet" in (
+        page.locator(".end-state").inner_text()
+    )
     axe_check(page, "Del 3 – Börläge, mål och effekter (empty)")
     for label, text in PART3_TEXTS.items():
         page.get_by_label(label, exact=True).fill(text)
     submit(page, page.get_by_role("button", name="Spara", exact=True))
     wait_for_path(page, "/del-3/")
     expect(page.locator(".messages")).to_contain_text("Del 3 är sparad.")
+    # Typed, not saved: the next "Lägg till mål" must keep it.
+    for label, text in PART3_UNSAVED.items():
+        page.get_by_label(label, exact=True).fill(text)
 
 
 def add_goal(page, data, axe_check, *, first=False):
-    page.get_by_role("link", name="Lägg till mål").click()
+    submit(page, page.get_by_role("button", name="Lägg till mål"))
     wait_for_path(page, "/del-3/mal/nytt/")
     if first:
         axe_check(page, "Del 3 – add a goal")
     page.get_by_label("Mål (obligatoriskt)", exact=True).fill(data.goal)
-    page.get_by_label("Indikator").fill(data.indicator)
+    for name in data.effects + data.dimensions:
+        page.get_by_label(name, exact=True).check()
+    page.get_by_label("Indikator", exact=True).fill(data.indicator)
+    for name in data.follow_up:
+        page.get_by_label(name, exact=True).check()
     page.get_by_label("Målvärde").fill(data.target_value)
     page.get_by_label("Uppnås senast").fill(data.target_date)
     for name in data.interventions:
@@ -384,6 +440,7 @@ def review_and_submit(page, axe_check, screenshot=None):
     wait_for_path(page, "/granska/")
     checklist = page.locator("section.checklist")
     assert "Inget saknas." in checklist.inner_text(), checklist.inner_text()
+    assert PART3_EDITED in page.locator("section.whole-inventory").inner_text()
     axe_check(page, "review and submit")
     if screenshot:
         screenshot(page, "review")
@@ -403,7 +460,11 @@ def check_receipt(page, axe_check, screenshot=None, *, number=1):
     assert f"Version {number} av Region Skånes behovsinventering är inskickad" in (
         receipt.inner_text()
     )
-    sha256 = receipt.locator(".hash").inner_text().strip()
+    assert "dagar kvar" not in page.locator("main").inner_text()
+    assert "Det här händer sedan" in page.locator("main").inner_text()
+    checksum = page.locator("details.receipt-checksum")
+    checksum.locator("summary").click()
+    sha256 = checksum.locator(".hash").inner_text().strip()
     assert re.fullmatch(r"[0-9a-f]{64}", sha256), sha256
     axe_check(page, f"receipt, version {number}")
     if screenshot:
@@ -448,6 +509,27 @@ def submit_as_new_contact(page, *, region, staff, axe_check, screenshot=None, er
     for number, goal in enumerate(goals_for(round_, interventions), start=1):
         add_goal(page, goal, axe_check, first=number == 1)
     assert page.locator("article.item-card h3").count() == 2
+    # The text typed before "Lägg till mål" without "Spara" was saved on the way.
+    for label, text in PART3_UNSAVED.items():
+        assert page.get_by_label(label, exact=True).input_value() == text
+    expect(page.locator("p.saved-by").first).to_contain_text("Senast sparad av Karin Lund")
     axe_check(page, "Del 3 – two goals")
+    page.get_by_role("link", name="Om uppdraget").click()
+    wait_for_path(page, "/om-uppdraget/")
+    axe_check(page, "Om uppdraget")
+    page.go_back()
+    wait_for_path(page, "/del-3/")
+    # An edit, then away through the stepper without "Spara": it is saved on the way.
+    page.get_by_label("Ökad tillit", exact=True).fill(PART3_EDITED)
+    page.locator("nav[aria-label='Behovsinventeringens delar']").get_by_role(
+        "link", name="Del 2 – Insatser"
+    ).click()
+    wait_for_path(page, "/del-2/")
+    expect(page.locator(".messages")).to_contain_text("Del 3 är sparad.")
+    totals = page.locator("table.year-totals")
+    first_year = round_.period_start.year
+    expect(totals.locator("tbody tr").first).to_contain_text(f"{first_year}")
+    expect(totals.locator("tfoot")).to_contain_text("1\u00a0350\u00a0000\u00a0kr")
+    axe_check(page, "Del 2 – totals per year")
     review_and_submit(page, axe_check, screenshot)
     return check_receipt(page, axe_check, screenshot)

@@ -109,6 +109,13 @@ def tick(page, name):
     assert page.evaluate("document.activeElement.checked"), f"Space did not tick {name!r}"
 
 
+def choose(page, name):
+    info = tab_to(page, name)
+    assert info["type"] == "radio", f"{name!r} is not a radio button: {describe(info)}"
+    page.keyboard.press("Space")
+    assert page.evaluate("document.activeElement.checked"), f"Space did not choose {name!r}"
+
+
 def type_date(page, name, iso):
     """Type a date into a native date field, segment by segment as the browser shows them.
 
@@ -152,15 +159,16 @@ def test_contact_journey_with_the_keyboard_only(page, contact, axe_check):
         ("Dagens arbete med miljömässig hållbarhet", "Klimatfärdplan är antagen."),
         ("Behov och utmaningar", "Gemensam kunskap om hållbarhetsanalys."),
         ("Befintlig samverkan och strukturer", "Regionalt forum med kommunerna."),
+        ("Nuläget ur ett intersektionellt perspektiv", "Unga lämnar landsbygden."),
         ("Användning, rad 1", "Processledning"),
-        ("Belopp i kronor, rad 1", "60 000"),
+        ("Planerat belopp i kronor, rad 1", "60 000"),
         ("Användning, rad 2", "Workshoppar i kommunerna"),
     ]:
         type_into(page, label, text)
     press(page, "Spara")
-    assert_error_summary_focused(page, ["Budgetrad 2: Belopp (kr): Ange beloppet i hela kronor."])
+    assert_error_summary_focused(page, ["Budgetrad 2: Planerat (kr): Ange beloppet i hela kronor."])
     axe_check(page, "keyboard: Del 1 with a budget row without amount (error)")
-    tab_to(page, re.compile("^Budgetrad 2: Belopp"))
+    tab_to(page, re.compile("^Budgetrad 2: Planerat"))
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "id_budget-1-amount"
     page.keyboard.type("40 000")
@@ -183,6 +191,9 @@ def test_contact_journey_with_the_keyboard_only(page, contact, axe_check):
     type_date(page, "Start", f"{year}-03-01")
     type_date(page, "Slut", f"{year + 1}-12-31")
     type_into(page, "Beräknad kostnad (kr)", "450 000")
+    type_into(page, f"Söks från programmet (kr) {year}", "300 000")
+    type_into(page, f"Egen medfinansiering (kr) {year}", "100 000")
+    choose(page, "Hög")
     press(page, "Spara insatsen")
     wait_for_path(page, "/del-2/")
     assert "är sparad" in page.locator(".messages").inner_text()
@@ -198,7 +209,10 @@ def test_contact_journey_with_the_keyboard_only(page, contact, axe_check):
     press(page, "Lägg till mål")
     wait_for_path(page, "/del-3/mal/nytt/")
     type_into(page, "Mål (obligatoriskt)", "Fler företag gör hållbarhetsanalyser.")
+    tick(page, "Ökad tillit")
+    tick(page, "Social hållbarhet")
     type_into(page, "Indikator", "Antal företag")
+    tick(page, "Kön")
     type_into(page, "Målvärde", "150")
     type_date(page, "Uppnås senast", f"{round_.period_end.year}-06-30")
     tick(page, "Insats 1: Kunskapslyft om hållbar tillväxt")
