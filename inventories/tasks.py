@@ -1,7 +1,5 @@
 """Celery tasks of the inventories app: thin, take ids, safe to run twice."""
 
-import smtplib
-
 from celery import shared_task
 
 from portal.queue import enqueue
@@ -29,7 +27,6 @@ def version_render_pdf(self, version_id):
     from inventories.models import VersionDocument
     from inventories.pdf import SnapshotHashMismatch
     from inventories.services import records
-    from portal.queue import enqueue
 
     try:
         document = records.version_document_render(version_id=version_id)
@@ -66,7 +63,6 @@ def version_send_receipt(version_id):
 def versions_sweep_missing_pdfs():
     """Beat sweeper: queue again every PDF not yet stored and every receipt not yet sent."""
     from inventories.services import records
-    from portal.queue import enqueue
 
     records.version_documents_create_missing()
     renders = sum(enqueue(version_render_pdf, pk) for pk in records.version_documents_due_render())
@@ -74,28 +70,3 @@ def versions_sweep_missing_pdfs():
         enqueue(version_send_receipt, pk) for pk in records.version_documents_due_receipt()
     )
     return {"renders": renders, "receipts": receipts}
-
-
-# Return-for-completion notices: the region's contact persons are told why it came back.
-
-
-@shared_task(
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=60 * 60,
-    retry_jitter=True,
-    max_retries=8,
-)
-def inventory_returned_send(event_id):
-    """E-mail a return message to the region's contact persons (each one once)."""
-    from inventories.services.review import inventory_returned_notify
-
-    return inventory_returned_notify(event_id=event_id)
-
-
-@shared_task
-def inventory_returned_send_unsent():
-    """Beat sweeper: queue again every recent return notice whose e-mails have not all left."""
-    from inventories.services.review import inventory_returned_unsent
-
-    return sum(enqueue(inventory_returned_send, pk) for pk in inventory_returned_unsent())

@@ -5,7 +5,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import User
+from portal.admin_base import ReadOnlyModelAdmin, shorten
+from portal.models import OutboxMessage, User
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -77,3 +78,42 @@ class UserAdmin(DjangoUserAdmin):
         if not request.user.is_superuser:
             readonly += ["is_superuser", "user_permissions"]
         return readonly
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyModelAdmin):
+    """Every official e-mail, one row per recipient: what left, what waits and why."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "to",
+        "subject",
+        "status",
+        "attempts",
+        "sent_at",
+        "problem",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["to", "subject", "group", "message_id"]
+    ordering = ["-created_at", "-id"]
+    fields = [
+        "kind",
+        "group",
+        "to",
+        "subject",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+        "message_id",
+        "attachment_name",
+        "attachment_sha256",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("senaste fel"))
+    def problem(self, obj):
+        return shorten(obj.last_error)

@@ -7,7 +7,7 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portalen")
     #: Admin permissions the Handläggare group holds on this app's models (see portal.staff_group).
-    staff_permissions = ["view_user", "add_user", "change_user"]
+    staff_permissions = ["view_user", "add_user", "change_user", "view_outboxmessage"]
 
     def ready(self):
         from portal.staff_group import sync_staff_group

@@ -337,6 +337,22 @@ def audit_for_inventory(*, round_, region, inventory):
     return AuditEvent.objects.filter(condition).select_related("actor").order_by("created_at", "id")
 
 
+def audit_attach_return_notices(events) -> None:
+    """Give each "returned" event ``notice_rows``: its e-mails in the outbox, one per recipient."""
+    from inventories.services.review import inventory_returned_group
+    from portal.models import OutboxMessage
+
+    groups = {
+        inventory_returned_group(event.pk): event
+        for event in events
+        if event.action == AuditEvent.Action.RETURNED
+    }
+    for event in groups.values():
+        event.notice_rows = []
+    for row in OutboxMessage.objects.filter(group__in=groups).order_by("id"):
+        groups[row.group].notice_rows.append(row)
+
+
 def contacts_for_region(*, region):
     """All the region's contact persons (active first) with their latest invitation."""
     from regions.models import Invitation

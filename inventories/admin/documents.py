@@ -7,13 +7,18 @@ action that calls a service.
 
 from django.contrib import admin, messages
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from inventories.models import VersionDocument
-from inventories.services.records import version_document_retry, version_pdf_filename
+from inventories.services.records import (
+    version_document_retry,
+    version_pdf_filename,
+    version_receipt_group,
+)
 from portal.admin_base import ReadOnlyModelAdmin, shorten
+from portal.outbox import outbox_group_rows
 
 
 @admin.register(VersionDocument)
@@ -24,7 +29,6 @@ class VersionDocumentAdmin(ReadOnlyModelAdmin):
         "download",
         "rendered_at",
         "receipt_sent_at",
-        "staff_notified_at",
         "attempts",
         "problem",
     ]
@@ -44,10 +48,7 @@ class VersionDocumentAdmin(ReadOnlyModelAdmin):
         "created_at",
         "rendered_at",
         "receipt_sent_at",
-        "receipt_sent_to",
-        "receipt_attempts",
-        "receipt_last_error",
-        "staff_notified_at",
+        "receipt_emails",
     ]
     readonly_fields = fields
 
@@ -84,7 +85,22 @@ class VersionDocumentAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description=_("senaste fel"))
     def problem(self, obj):
-        return shorten(obj.last_error or obj.receipt_last_error)
+        return shorten(obj.last_error)
+
+    @admin.display(description=_("kvitton och besked (e-post)"))
+    def receipt_emails(self, obj):
+        rows = outbox_group_rows(version_receipt_group(obj.version_id))
+        return (
+            format_html_join(
+                format_html("<br>"),
+                "{} – {} ({} {})",
+                (
+                    (row.to, row.get_status_display(), row.attempts, shorten(row.last_error, 80))
+                    for row in rows
+                ),
+            )
+            or "–"
+        )
 
     def has_render_permission(self, request):
         return getattr(request.user, "is_handlaggare", False) and request.user.has_perm(

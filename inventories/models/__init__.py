@@ -1,4 +1,4 @@
-from .audit import AuditEvent
+from .audit import AuditEvent, ImmutableAuditEventError
 from .documents import VersionDocument
 from .inventory import (
     ActivityArea,
@@ -20,6 +20,7 @@ __all__ = [
     "CurrentState",
     "Dimension",
     "Goal",
+    "ImmutableAuditEventError",
     "ImmutableVersionError",
     "Intervention",
     "Inventory",

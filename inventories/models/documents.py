@@ -33,15 +33,6 @@ class VersionDocument(models.Model):
     created_at = models.DateTimeField(_("skapad"), default=timezone.now)
     rendered_at = models.DateTimeField(_("PDF skapad"), null=True, blank=True)
     receipt_sent_at = models.DateTimeField(_("kvitto skickat"), null=True, blank=True)
-    receipt_sent_to = models.JSONField(
-        _("kvitto skickat till"),
-        default=list,
-        blank=True,
-        help_text=_("Adresser som kvittot redan har skickats till."),
-    )
-    receipt_attempts = models.PositiveIntegerField(_("försök att skicka kvitto"), default=0)
-    receipt_last_error = models.TextField(_("senaste fel vid kvitto"), blank=True)
-    staff_notified_at = models.DateTimeField(_("handläggare underrättade"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("PDF-kopia")
@@ -64,4 +55,5 @@ class VersionDocument(models.Model):
 
     @property
     def receipt_complete(self) -> bool:
-        return self.receipt_sent_at is not None and self.staff_notified_at is not None
+        """Every receipt and the staff notice have left (the rows are in ``portal.outbox``)."""
+        return self.receipt_sent_at is not None

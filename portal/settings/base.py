@@ -221,10 +221,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reminders.tasks.reminders_sweep",
         "schedule": crontab(minute="*/5"),
     },
-    # Return-for-completion e-mails that a broken broker or SMTP server held back.
-    "inventories-resend-return-notices": {
-        "task": "inventories.tasks.inventory_returned_send_unsent",
-        "schedule": timedelta(minutes=10),
+    # Every official e-mail in the outbox that a broken broker or SMTP server held back.
+    "portal-outbox-send-due": {
+        "task": "portal.tasks.outbox_send_due",
+        "schedule": timedelta(minutes=1),
     },
     # PDF copies of record and receipts that a broken broker or a failing render held back.
     "inventories-sweep-missing-pdfs": {

@@ -188,6 +188,7 @@ def version_detail(request, round_slug, region_slug, number):
 def audit_history(request, round_slug, region_slug):
     round_, region, inventory = load(round_slug, region_slug)
     events = list(selectors.audit_for_inventory(round_=round_, region=region, inventory=inventory))
+    selectors.audit_attach_return_notices(events)
     return render(
         request,
         "staff/audit.html",
