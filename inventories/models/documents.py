@@ -27,6 +27,14 @@ class VersionDocument(models.Model):
     )
     file = models.FileField(_("PDF-fil"), max_length=300, blank=True)
     sha256 = models.CharField(_("SHA-256 för PDF-filen"), max_length=64, blank=True)
+    expected_sha256 = models.CharField(
+        _("SHA-256 för PDF-filen som lagras"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Sparas innan filen skrivs, så att en fil som aldrig registrerades känns igen."
+        ),
+    )
     size = models.PositiveBigIntegerField(_("storlek (byte)"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("försök att skapa PDF"), default=0)
     last_error = models.TextField(_("senaste fel"), blank=True)

@@ -104,6 +104,10 @@ def version_document_render(*, version_id) -> VersionDocument:
     before rendering, so a worker killed mid-render still counts towards ``RENDER_MAX_ATTEMPTS``;
     past that the document is marked failed and nothing is rendered. Errors propagate (the task
     records them with ``version_document_record_failure`` and retries).
+
+    Store-then-record cannot orphan a file: the SHA-256 of the bytes about to be written is
+    committed first (``expected_sha256``), so a file that a crashed attempt wrote but never
+    recorded is recognised by its hash and adopted, not rendered again.
     """
     document, _created = VersionDocument.objects.get_or_create(version_id=version_id)
     if document.status == VersionDocument.Status.READY:
@@ -114,38 +118,92 @@ def version_document_render(*, version_id) -> VersionDocument:
         ).update(status=VersionDocument.Status.FAILED)
         document.refresh_from_db()
         return document
+    version = _version(version_id)
+    adopted = _version_document_adopt(document_id=document.pk, version=version)
+    if adopted is not None:
+        return adopted
     from inventories.pdf import inventory_version_pdf  # WeasyPrint: only where PDFs are made
 
     VersionDocument.objects.filter(pk=document.pk).update(attempts=F("attempts") + 1)
-    version = _version(version_id)
     content = inventory_version_pdf(version)
+    VersionDocument.objects.filter(pk=document.pk).exclude(
+        status=VersionDocument.Status.READY
+    ).update(expected_sha256=hashlib.sha256(content).hexdigest())
     return _version_document_store(document_id=document.pk, version=version, content=content)
+
+
+def _read(name: str) -> bytes:
+    with default_storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+def _version_document_record(document, *, name: str, content: bytes) -> None:
+    document.file.name = name
+    document.sha256 = hashlib.sha256(content).hexdigest()
+    document.size = len(content)
+    document.status = VersionDocument.Status.READY
+    document.rendered_at = timezone.now()
+    document.last_error = ""
+    document.save()
+
+
+@transaction.atomic
+def _version_document_adopt(*, document_id, version) -> VersionDocument | None:
+    """Record the file an earlier attempt stored but did not record, if its bytes are the ones
+    that attempt meant to store (``expected_sha256``); else None."""
+    document = VersionDocument.objects.select_for_update().get(pk=document_id)
+    if document.status == VersionDocument.Status.READY:
+        return document
+    name = version_pdf_storage_name(version)
+    if document.file or not document.expected_sha256 or not default_storage.exists(name):
+        return None
+    content = _read(name)
+    if hashlib.sha256(content).hexdigest() != document.expected_sha256:
+        return None
+    logger.warning("Adopting %s: stored by an earlier attempt that did not record it.", name)
+    _version_document_record(document, name=name, content=content)
+    return document
+
+
+def _move_aside(name: str, content: bytes) -> str:
+    """Keep an unrecorded file that is not this PDF under another name; never delete its bytes."""
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
+    aside = default_storage.save(f"{name}.unrecorded-{stamp}", ContentFile(content))
+    default_storage.delete(name)
+    logger.warning("%s was not recorded and is not this version's PDF; kept as %s.", name, aside)
+    return aside
 
 
 @transaction.atomic
 def _version_document_store(*, document_id, version, content: bytes) -> VersionDocument:
-    """Store ``content`` as the document's file and mark it ready; never replace a stored file."""
+    """Store ``content`` as the document's file and mark it ready; never replace a recorded file.
+
+    A file already at the place that no document records is either these very bytes (adopted)
+    or something else, e.g. a write cut short by a crash (kept under another name, then the PDF
+    is stored).
+    """
     document = VersionDocument.objects.select_for_update().get(pk=document_id)
     if document.status == VersionDocument.Status.READY:
         return document  # another delivery of the task stored it first
     name = version_pdf_storage_name(version)
     storage = default_storage
-    if document.file or storage.exists(name):
+    recorded = VersionDocument.objects.filter(file=name).exclude(pk=document.pk).exists()
+    if document.file or recorded:
         raise DocumentFileExists(
-            f"{name} already exists; a stored PDF is never replaced. Check the file and the "
-            "document's state by hand."
+            f"{name} is recorded already; a stored PDF is never replaced. Check the file and "
+            "the document's state by hand."
         )
+    if storage.exists(name):
+        existing = _read(name)
+        if existing == content:
+            _version_document_record(document, name=name, content=content)
+            return document
+        _move_aside(name, existing)
     saved = storage.save(name, ContentFile(content))
     try:
         if saved != name:
             raise DocumentFileExists(f"The storage stored {saved} instead of {name}.")
-        document.file.name = saved
-        document.sha256 = hashlib.sha256(content).hexdigest()
-        document.size = len(content)
-        document.status = VersionDocument.Status.READY
-        document.rendered_at = timezone.now()
-        document.last_error = ""
-        document.save()
+        _version_document_record(document, name=saved, content=content)
     except Exception:
         storage.delete(saved)  # nothing records it: leave no orphan behind
         raise

@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
+from inventories import tasks
 from inventories.models import AuditEvent, Inventory, InventoryVersion, VersionDocument
 from inventories.services import records
 from inventories.tests.records_helpers import IN_ROUND, pdf_text, submit_inventory
@@ -117,18 +118,79 @@ def test_rendering_twice_stores_one_file_and_never_replaces_it(region, contact, 
     assert second.attempts == 1
 
 
-def test_a_file_already_at_the_place_is_not_overwritten(region, contact):
+def test_an_unrecorded_file_at_the_place_is_kept_aside_and_the_pdf_stored(region, contact):
+    # E.g. a write cut short by a crash: nothing records it, and it is not this PDF.
     version = submit_inventory(region=region, user=contact)
     path = Path(settings.MEDIA_ROOT) / records.version_pdf_storage_name(version)
     path.parent.mkdir(parents=True)
-    path.write_bytes(b"%PDF-1.7 stored earlier")
+    path.write_bytes(b"%PDF-1.7 cut short")
 
+    document = records.version_document_render(version_id=version.pk)
+
+    assert document.status == VersionDocument.Status.READY
+    assert document.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    [aside] = [p for p in path.parent.iterdir() if p != path]
+    assert aside.name.startswith(path.name + ".unrecorded-")
+    assert aside.read_bytes() == b"%PDF-1.7 cut short"
+
+
+def test_a_recorded_file_is_never_replaced(region, contact, other_region, other_contact):
+    version = submit_inventory(region=region, user=contact)
+    stored = records.version_document_render(version_id=version.pk)
+    before = stored_path(stored).read_bytes()
+    # A second document naming the same file (a corrupt state) must not overwrite it.
+    other = submit_inventory(region=other_region, user=other_contact)
+    VersionDocument.objects.filter(version=other).update(file=stored.file.name)
     with pytest.raises(records.DocumentFileExists):
-        records.version_document_render(version_id=version.pk)
+        records._version_document_store(
+            document_id=other.document.pk, version=version, content=b"%PDF-1.7 other"
+        )
+    assert stored_path(stored).read_bytes() == before
 
-    assert path.read_bytes() == b"%PDF-1.7 stored earlier"
-    assert list(path.parent.iterdir()) == [path]
-    assert VersionDocument.objects.get(version=version).status == "pending"
+
+def test_a_file_stored_but_not_recorded_is_adopted_and_the_receipt_goes_out_once(
+    region, contact, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A worker dies after writing the PDF and before recording it; the next attempt adopts
+    the file (its bytes hash to what the dead attempt meant to store) and sends one receipt."""
+    deputy = ContactPersonFactory(region=region, role="deputy").user
+    version = submit_inventory(region=region, user=contact)
+
+    class Killed(BaseException):
+        pass
+
+    def die(document, **kwargs):
+        raise Killed  # the process is gone: no clean-up runs, nothing is recorded
+
+    with monkeypatch.context() as patch:
+        patch.setattr(records, "_version_document_record", die)
+        patch.setattr(records.default_storage, "delete", lambda name: None)
+        with pytest.raises(Killed):
+            records.version_document_render(version_id=version.pk)
+    path = Path(settings.MEDIA_ROOT) / records.version_pdf_storage_name(version)
+    written = path.read_bytes()
+    document = VersionDocument.objects.get(version=version)
+    assert document.status == "pending" and not document.file
+    assert document.expected_sha256 == hashlib.sha256(written).hexdigest()
+
+    monkeypatch.setattr(
+        "inventories.pdf.inventory_version_pdf",
+        lambda version: pytest.fail("the stored file is adopted, not rendered again"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.version_render_pdf.apply(args=[version.pk])
+        tasks.version_render_pdf.apply(args=[version.pk])  # a second delivery changes nothing
+
+    document.refresh_from_db()
+    assert document.status == VersionDocument.Status.READY and document.receipt_complete
+    assert document.file.name == records.version_pdf_storage_name(version)
+    assert document.sha256 == hashlib.sha256(written).hexdigest()
+    assert path.read_bytes() == written and list(path.parent.iterdir()) == [path]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [contact.email, deputy.email, settings.STAFF_MAILBOX]
+    )
+    [receipt] = [m for m in mail.outbox if m.to == [contact.email]]
+    assert receipt.attachments[0][1] == written
 
 
 def test_render_attempts_are_bounded(region, contact, monkeypatch):
