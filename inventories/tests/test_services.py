@@ -146,7 +146,7 @@ def test_submitted_inventory_is_read_only(inventory, contact):
                 intervention=item, user=contact, data={"title": "Ändrad"}, revision=item.revision
             )
         with pytest.raises(InventoryLocked):
-            intervention_delete(intervention=item, user=contact)
+            intervention_delete(intervention=item, user=contact, revision=item.revision)
         with pytest.raises(InventoryLocked):
             inventory_submit(inventory=inventory, user=contact)
     item.refresh_from_db()
