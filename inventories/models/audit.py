@@ -17,6 +17,9 @@ class ImmutableAuditEventError(Exception):
 
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
+        if kwargs.keys() == {"actor"} and kwargs["actor"] is None:
+            # The one change allowed: a deleted user account (on_delete=SET_NULL).
+            return super().update(**kwargs)
         raise ImmutableAuditEventError("Audit events cannot be updated.")
 
     def delete(self):
@@ -43,18 +46,19 @@ class AuditEvent(models.Model):
         RECEIPT_SENT = "receipt_sent", _("Kvitto skickat")
         CONTACT_CHANGED = "contact_changed", _("Kontaktperson ändrad")
 
+    # PROTECT: the history outlives nothing it describes (a trigger refuses deletes anyway).
     inventory = models.ForeignKey(
         "inventories.Inventory",
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="audit_events",
         null=True,
         blank=True,
     )
     round = models.ForeignKey(
-        "inventories.Round", on_delete=models.CASCADE, related_name="+", null=True, blank=True
+        "inventories.Round", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     region = models.ForeignKey(
-        "regions.Region", on_delete=models.CASCADE, related_name="+", null=True, blank=True
+        "regions.Region", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
