@@ -70,3 +70,12 @@ def versions_sweep_missing_pdfs():
         enqueue(version_send_receipt, pk) for pk in records.version_documents_due_receipt()
     )
     return {"renders": renders, "receipts": receipts}
+
+
+@shared_task(soft_time_limit=50 * 60, time_limit=55 * 60)
+def records_verify():
+    """Beat (weekly): re-hash every stored snapshot and PDF; flag and report what is damaged."""
+    from inventories.services.integrity import records_verify as verify
+
+    report = verify()
+    return {"checked": report.checked, "damaged": len(report.damaged)}

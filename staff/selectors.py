@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from inventories.models import AuditEvent, Inventory, InventoryVersion, Round
+from inventories.models import AuditEvent, Inventory, InventoryVersion, Round, VersionDocument
+from inventories.snapshot import sha256_hex
 from regions.models import ContactPerson, Region
 from reminders.models import Reminder
 
@@ -337,6 +338,17 @@ def audit_for_inventory(*, round_, region, inventory):
     return AuditEvent.objects.filter(condition).select_related("actor").order_by("created_at", "id")
 
 
+def damaged_documents(round_):
+    """The round's copies of record flagged as damaged (``inventories.services.integrity``)."""
+    return (
+        VersionDocument.objects.filter(version__inventory__round=round_)
+        .exclude(damage="")
+        .select_related("version__inventory__region")
+        .defer("version__snapshot_json")
+        .order_by("version__inventory__region__code", "version__number")
+    )
+
+
 def audit_attach_return_notices(events) -> None:
     """Give each "returned" event ``notice_rows``: its e-mails in the outbox, one per recipient."""
     from inventories.services.review import inventory_returned_group
@@ -385,6 +397,16 @@ class ExportRow:
     @property
     def status_label(self):
         return STATUS_LABELS[self.status]
+
+    @property
+    def damaged(self) -> bool:
+        """Flagged by the integrity check, or its stored content no longer matches its hash."""
+        if self.version is None:
+            return False
+        document = getattr(self.version, "document", None)
+        if document is not None and document.is_damaged:
+            return True
+        return sha256_hex(self.version.snapshot_json) != self.version.sha256
 
     @property
     def snapshot(self) -> dict | None:

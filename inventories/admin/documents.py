@@ -21,6 +21,21 @@ from portal.admin_base import ReadOnlyModelAdmin, shorten
 from portal.outbox import outbox_group_rows
 
 
+class DamagedFilter(admin.SimpleListFilter):
+    title = _("skada")
+    parameter_name = "damaged"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Skadad")), ("0", _("Stämmer"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.exclude(damage="")
+        if self.value() == "0":
+            return queryset.filter(damage="")
+        return queryset
+
+
 @admin.register(VersionDocument)
 class VersionDocumentAdmin(ReadOnlyModelAdmin):
     list_display = [
@@ -32,7 +47,12 @@ class VersionDocumentAdmin(ReadOnlyModelAdmin):
         "attempts",
         "problem",
     ]
-    list_filter = ["status", "version__inventory__round", "version__inventory__region"]
+    list_filter = [
+        DamagedFilter,
+        "status",
+        "version__inventory__round",
+        "version__inventory__region",
+    ]
     search_fields = ["version__inventory__region__name", "version__inventory__region__code"]
     list_select_related = ["version__inventory__round", "version__inventory__region"]
     ordering = ["-created_at", "-id"]
@@ -49,6 +69,10 @@ class VersionDocumentAdmin(ReadOnlyModelAdmin):
         "rendered_at",
         "receipt_sent_at",
         "receipt_emails",
+        "damage",
+        "damaged_at",
+        "damage_reported_at",
+        "verified_at",
     ]
     readonly_fields = fields
 
@@ -66,6 +90,8 @@ class VersionDocumentAdmin(ReadOnlyModelAdmin):
     def status_text(self, obj):
         # Text, not colour: the status reads the same without seeing colours.
         label = obj.get_status_display()
+        if obj.is_damaged:
+            return "⚠ " + gettext("Skadad")
         return f"⚠ {label}" if obj.status == VersionDocument.Status.FAILED else label
 
     @admin.display(description=_("PDF"))
@@ -85,7 +111,7 @@ class VersionDocumentAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description=_("senaste fel"))
     def problem(self, obj):
-        return shorten(obj.last_error)
+        return shorten(obj.damage or obj.last_error)
 
     @admin.display(description=_("kvitton och besked (e-post)"))
     def receipt_emails(self, obj):

@@ -41,6 +41,17 @@ class VersionDocument(models.Model):
     created_at = models.DateTimeField(_("skapad"), default=timezone.now)
     rendered_at = models.DateTimeField(_("PDF skapad"), null=True, blank=True)
     receipt_sent_at = models.DateTimeField(_("kvitto skickat"), null=True, blank=True)
+    # Integrity: what the last check found (``inventories.services.integrity``).
+    damage = models.TextField(
+        _("skada"),
+        blank=True,
+        help_text=_("Tomt när innehållet och PDF-filen stämmer med sina SHA-256."),
+    )
+    damaged_at = models.DateTimeField(_("skada upptäckt"), null=True, blank=True, db_index=True)
+    damage_reported_at = models.DateTimeField(
+        _("skada anmäld till handläggarna"), null=True, blank=True
+    )
+    verified_at = models.DateTimeField(_("senast kontrollerad"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("PDF-kopia")
@@ -60,6 +71,10 @@ class VersionDocument(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.status == self.Status.READY and bool(self.file)
+
+    @property
+    def is_damaged(self) -> bool:
+        return bool(self.damage)
 
     @property
     def receipt_complete(self) -> bool:

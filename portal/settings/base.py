@@ -226,6 +226,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.outbox_send_due",
         "schedule": timedelta(minutes=1),
     },
+    # Integrity of the copy of record: re-hash every snapshot and PDF (Monday 03:30).
+    "inventories-verify-records": {
+        "task": "inventories.tasks.records_verify",
+        "schedule": crontab(minute=30, hour=3, day_of_week=1),
+    },
     # PDF copies of record and receipts that a broken broker or a failing render held back.
     "inventories-sweep-missing-pdfs": {
         "task": "inventories.tasks.versions_sweep_missing_pdfs",
