@@ -68,11 +68,13 @@ def celery_worker(broker_url, transactional_db, settings):
         "broker_url": app.conf.broker_url,
         "task_always_eager": app.conf.task_always_eager,
         "task_default_queue": app.conf.task_default_queue,
+        "broker_transport_options": app.conf.broker_transport_options,
     }
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.broker_url = broker_url
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
+    worker_timeouts(app)
     reset_broker_connections(app)
     try:
         with start_worker(
@@ -87,6 +89,14 @@ def celery_worker(broker_url, transactional_db, settings):
     finally:
         app.conf.update(old)
         reset_broker_connections(app)
+
+
+def worker_timeouts(app) -> None:
+    """What ``celery worker`` does at start (portal.celery): a worker's longer socket timeout.
+    An in-process test worker is not started by ``celery worker``, so it is applied here."""
+    from portal.celery import _worker_broker_timeouts
+
+    _worker_broker_timeouts(conf=app.conf)
 
 
 def reset_broker_connections(app) -> None:

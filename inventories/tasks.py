@@ -13,10 +13,17 @@ PDF_RENDER_MAX_RETRIES = 5
 
 
 def _pdf_retry_countdown(retries: int) -> int:
-    return min(30 * 2**retries, 30 * 60)
+    # Capped below the broker's visibility timeout (settings.TASK_RETRY_MAX_COUNTDOWN).
+    return min(30 * 2**retries, 10 * 60)
 
 
-@shared_task(bind=True, max_retries=PDF_RENDER_MAX_RETRIES, soft_time_limit=120, time_limit=180)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=PDF_RENDER_MAX_RETRIES,
+    soft_time_limit=120,
+    time_limit=180,
+)
 def version_render_pdf(self, version_id):
     """Render and store the version's PDF once, then queue its receipt.
 
@@ -44,9 +51,10 @@ def version_render_pdf(self, version_id):
 
 
 @shared_task(
-    autoretry_for=(OSError,),  # smtplib.SMTPException and connection errors are OSErrors
+    acks_late=True,
+    autoretry_for=(OSError,),  # e.g. the storage or the database went away
     retry_backoff=60,
-    retry_backoff_max=60 * 60,
+    retry_backoff_max=10 * 60,
     retry_jitter=True,
     max_retries=8,
     soft_time_limit=120,
@@ -59,7 +67,7 @@ def version_send_receipt(version_id):
     return records.version_receipt_send(version_id=version_id)
 
 
-@shared_task(soft_time_limit=120, time_limit=180)
+@shared_task(acks_late=True, soft_time_limit=120, time_limit=180)
 def versions_sweep_missing_pdfs():
     """Beat sweeper: queue again every PDF not yet stored and every receipt not yet sent."""
     from inventories.services import records
@@ -72,7 +80,9 @@ def versions_sweep_missing_pdfs():
     return {"renders": renders, "receipts": receipts}
 
 
-@shared_task(soft_time_limit=50 * 60, time_limit=55 * 60)
+# Not acks_late: it runs longer than the broker's visibility timeout (it would be delivered again
+# while still running). Lost with its worker, it runs again at the next beat or by hand.
+@shared_task(acks_late=False, soft_time_limit=50 * 60, time_limit=55 * 60)
 def records_verify():
     """Beat (weekly): re-hash every stored snapshot and PDF; flag and report what is damaged."""
     from inventories.services.integrity import records_verify as verify

@@ -9,7 +9,7 @@ from django.utils import timezone
 SIGN_IN_FAILURE_RETENTION = timedelta(days=30)
 
 
-@shared_task
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
 def sign_in_failures_purge() -> int:
     """Delete django-axes records of failed sign-ins older than the retention period."""
     from axes.models import AccessAttempt, AccessFailureLog
@@ -23,7 +23,7 @@ def sign_in_failures_purge() -> int:
 # The outbox: every official e-mail, one row per recipient (portal.outbox).
 
 
-@shared_task(soft_time_limit=240, time_limit=300)
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
 def outbox_group_send(group):
     """Send the pending e-mails of one occasion right after it committed (each row once)."""
     from portal.outbox import outbox_group_deliver
@@ -31,7 +31,7 @@ def outbox_group_send(group):
     return dict(outbox_group_deliver(group=group))
 
 
-@shared_task(soft_time_limit=240, time_limit=300)
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
 def outbox_send_due():
     """Beat sweeper: send every pending outbox row whose (next) attempt is due."""
     from portal.outbox import outbox_send_due as send_due
