@@ -155,9 +155,7 @@ def reminder_send(*, reminder_id, now=None) -> str | None:
     now = now or timezone.now()
     with transaction.atomic():
         reminder = _claim(
-            Reminder.objects.filter(
-                pk=reminder_id, status__in=RETRIED, next_attempt_at__lte=now
-            )
+            Reminder.objects.filter(pk=reminder_id, status__in=RETRIED, next_attempt_at__lte=now)
         )
         if reminder is None:
             return None
