@@ -70,6 +70,12 @@ def outbox_message_id(key: str) -> str:
     return make_msgid(idstring=f"outbox.{digest}", domain=_mail_domain())
 
 
+def stable_message_id(key: str) -> str:
+    """A Message-ID that depends only on ``key`` (for messages not stored in the outbox)."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<{digest}@{_mail_domain()}>"
+
+
 @transaction.atomic
 def outbox_message_add(
     *, key: str, group: str, kind: str, email: Email, attachment: StoredAttachment | None = None
