@@ -330,7 +330,8 @@ def version_receipt_group(version_id) -> str:
 
 
 def _version_receipt_add(document) -> None:
-    """One outbox row per active contact person (PDF attached) and one for the staff mailbox."""
+    """One outbox row per active contact person (PDF attached) and one for the staff mailbox;
+    a recipient who has a row already (by key) keeps it."""
     version_document_content(document)  # a damaged PDF is not sent to anyone
     group = version_receipt_group(document.version_id)
     attachment = StoredAttachment(
@@ -362,26 +363,32 @@ def _version_receipt_add(document) -> None:
 def version_receipt_send(*, version_id) -> bool:
     """E-mail the receipt to every active contact person of the region and notify staff, once.
 
-    The first call writes the e-mails to the outbox (one row per recipient, in the recipient's
-    language, PDF attached when sent, Reply-To the staff mailbox); then every due row of the
-    version is sent, each in its own transaction (``portal.outbox``), so a crash or a retry never
-    mails anyone twice. When every row is sent the document records ``receipt_sent_at`` and the
-    audit log says so; returns True when this call completed the receipt. A row that could not be
-    sent stays pending in the outbox and is retried there with backoff. Raises
-    ``DocumentIntegrityError`` (and writes nothing) when the stored PDF no longer matches.
+    Each call writes the e-mails still missing to the outbox (one row per recipient, in the
+    recipient's language, PDF attached when sent, Reply-To the staff mailbox); then every due
+    row of the version is sent, each in its own transaction (``portal.outbox``), so a crash or a
+    retry never mails anyone twice. When every row is sent the document records
+    ``receipt_sent_at`` and the audit log says so; returns True when this call completed the
+    receipt. A row that could not be sent stays pending in the outbox and is retried there with
+    backoff. When the stored PDF no longer matches, nothing is written, the record is flagged as
+    damaged (``inventories.services.integrity``) and ``DocumentIntegrityError`` is raised.
     """
     group = version_receipt_group(version_id)
-    with transaction.atomic():
-        document = (
-            VersionDocument.objects.select_for_update()
-            .select_related("version__inventory__round", "version__inventory__region")
-            .filter(version_id=version_id)
-            .first()
-        )
-        if document is None or not document.is_ready or document.receipt_complete:
-            return False
-        if not outbox_group_rows(group).exists():
-            _version_receipt_add(document)
+    try:
+        with transaction.atomic():
+            document = (
+                VersionDocument.objects.select_for_update()
+                .select_related("version__inventory__round", "version__inventory__region")
+                .filter(version_id=version_id)
+                .first()
+            )
+            if document is None or not document.is_ready or document.receipt_complete:
+                return False
+            _version_receipt_add(document)  # idempotent: one row per recipient key
+    except DocumentIntegrityError:
+        from inventories.services.integrity import version_verify
+
+        version_verify(version=document.version)  # flag it; staff are told once
+        raise
     outbox_group_deliver(group=group)
     return _version_receipt_complete(version_id=version_id)
 

@@ -264,8 +264,12 @@ def test_a_stored_pdf_that_changed_is_not_sent(region, contact):
 
     with pytest.raises(records.DocumentIntegrityError):
         records.version_receipt_send(version_id=version.pk)
-    assert mail.outbox == []
-    assert not OutboxMessage.objects.exists()
+    # Nothing is written for the receipt; the record is flagged and staff told (once).
+    assert not OutboxMessage.objects.filter(kind="receipt").exists()
+    document = VersionDocument.objects.get(version=version)
+    assert document.is_damaged
+    assert [m.to for m in mail.outbox] == []  # the report leaves after commit
+    assert OutboxMessage.objects.filter(kind="records_damaged").count() == 1
 
 
 def test_a_region_without_active_contact_persons_still_notifies_staff(region, contact):
