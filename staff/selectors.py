@@ -338,6 +338,31 @@ def audit_for_inventory(*, round_, region, inventory):
     return AuditEvent.objects.filter(condition).select_related("actor").order_by("created_at", "id")
 
 
+@dataclass
+class DeliveryProblems:
+    """E-mails that failed at least once and are still being retried (no action needed)."""
+
+    outbox: int
+    reminders: int
+
+    def __bool__(self):
+        return bool(self.outbox or self.reminders)
+
+
+def delivery_problems(round_) -> DeliveryProblems:
+    """How many official e-mails are waiting after failed attempts: outbox rows (all kinds) and
+    the round's reminder rows shown as failed. Both are retried by themselves."""
+    from portal.models import OutboxMessage
+    from reminders.models import Reminder
+
+    return DeliveryProblems(
+        outbox=OutboxMessage.objects.filter(
+            status=OutboxMessage.Status.PENDING, attempts__gt=0
+        ).count(),
+        reminders=Reminder.objects.filter(round=round_, status=Reminder.Status.FAILED).count(),
+    )
+
+
 def damaged_documents(round_):
     """The round's copies of record flagged as damaged (``inventories.services.integrity``)."""
     return (
