@@ -11,6 +11,11 @@ import pytest
 from django.conf import settings
 
 from conftest import need_service, reset_broker_connections, worker_timeouts
+from inventories import tasks
+from inventories.models import InventoryVersion, VersionDocument
+from inventories.tasks import _pdf_retry_countdown
+from inventories.tests.factories import open_inventory, round_2019
+from inventories.tests.pages import IN_ROUND, inventory_url
 from portal.celery import app
 
 
@@ -42,8 +47,6 @@ def test_acks_late_only_where_a_second_delivery_is_safe_and_shorter_than_the_vis
         if getattr(task, "autoretry_for", ()):
             assert backoff_max <= settings.TASK_RETRY_MAX_COUNTDOWN, name
         assert longest_wait + task.time_limit < visibility, name
-    from inventories.tasks import _pdf_retry_countdown
-
     assert max(_pdf_retry_countdown(n) for n in range(10)) <= settings.TASK_RETRY_MAX_COUNTDOWN
     # The short timeouts that keep a hanging broker from holding a request.
     options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
@@ -147,11 +150,6 @@ def test_a_hanging_broker_costs_a_submission_little_and_the_pdf_follows(
 
     import time_machine
     from celery.contrib.testing.worker import start_worker
-
-    from inventories import tasks
-    from inventories.models import InventoryVersion, VersionDocument
-    from inventories.tests.factories import open_inventory, round_2019
-    from inventories.tests.pages import IN_ROUND, inventory_url
 
     with time_machine.travel(IN_ROUND, tick=False):
         open_inventory(round=round_2019(), region=region, user=contact)
