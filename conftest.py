@@ -69,11 +69,13 @@ def celery_worker(broker_url, transactional_db, settings):
         "broker_url": app.conf.broker_url,
         "task_always_eager": app.conf.task_always_eager,
         "task_default_queue": app.conf.task_default_queue,
+        "broker_transport_options": app.conf.broker_transport_options,
     }
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.broker_url = broker_url
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
+    worker_timeouts(app)
     reset_broker_connections(app)
     try:
         with start_worker(
@@ -88,6 +90,14 @@ def celery_worker(broker_url, transactional_db, settings):
     finally:
         app.conf.update(old)
         reset_broker_connections(app)
+
+
+def worker_timeouts(app) -> None:
+    """What ``celery worker`` does at start (portal.celery): a worker's longer socket timeout.
+    An in-process test worker is not started by ``celery worker``, so it is applied here."""
+    from portal.celery import _worker_broker_timeouts
+
+    _worker_broker_timeouts(conf=app.conf)
 
 
 def reset_broker_connections(app) -> None:
@@ -130,17 +140,35 @@ def broken_broker(settings):
 
 
 class SmtpSink:
-    """A real SMTP server (aiosmtpd) on a free local port that keeps every message it receives."""
+    """A real SMTP server (aiosmtpd) on a free local port that keeps every message it receives.
 
-    def __init__(self):
+    ``stall_after=n``: after accepting n messages the server stops answering (it takes the next
+    message's data and never says "250 OK") until ``release()``; ``stalled`` is set when a
+    client is held. A held message is not kept: it was never accepted.
+    """
+
+    def __init__(self, *, stall_after=None):
         from aiosmtpd.controller import Controller
 
         self.messages = []
         self._lock = threading.Lock()
+        self.stall_after = stall_after
+        self.stalled = threading.Event()
+        self._released = threading.Event()
         sink = self
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
+                import asyncio
+
+                with sink._lock:
+                    accepted = len(sink.messages)
+                if sink.stall_after is not None and accepted >= sink.stall_after:
+                    if not sink._released.is_set():
+                        sink.stalled.set()
+                        while not sink._released.is_set():
+                            await asyncio.sleep(0.05)
+                        return "451 Try again later"
                 msg = message_from_bytes(envelope.content, policy=policy.default)
                 with sink._lock:
                     sink.messages.append(
@@ -159,7 +187,13 @@ class SmtpSink:
         self.controller.start()
         return self
 
+    def release(self):
+        """Stop stalling: from now on every message is accepted."""
+        self.stall_after = None
+        self._released.set()
+
     def stop(self):
+        self._released.set()
         self.controller.stop()
 
     def wait_for(self, count, timeout=30.0, *, subject=None):
@@ -201,6 +235,116 @@ def smtp_sink(settings):
     settings.EMAIL_TIMEOUT = 5
     yield sink
     sink.stop()
+
+
+class WorkerProcess:
+    """A real Celery worker in its own process (``celery -A portal worker``), for crash tests.
+
+    It uses the test database, this test's media folder and ``smtp_port``, consumes only its own
+    queue (also the default queue of what it queues itself) on the Redis ``broker_url``, and can
+    be killed with SIGKILL like a lost machine.
+    """
+
+    def __init__(self, *, broker_url, queue, smtp_port, media_root, log_path):
+        self.broker_url = broker_url
+        self.queue = queue
+        self.smtp_port = smtp_port
+        self.media_root = media_root
+        self.log_path = log_path
+        self.process = None
+
+    def start(self):
+        import subprocess
+        import sys
+
+        db = connection.settings_dict
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "portal.tests.worker_settings",
+            "CELERY_BROKER_URL": self.broker_url,
+            "WORKER_DATABASE_NAME": db["NAME"],
+            "WORKER_QUEUE": self.queue,
+            "WORKER_SMTP_PORT": str(self.smtp_port),
+            "WORKER_MEDIA_ROOT": str(self.media_root),
+        }
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--pool=solo",
+                f"--queues={self.queue}",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        return self
+
+    def send(self, task_name, *args):
+        """Publish ``task_name`` to this worker's queue (through a connection of its own)."""
+        from kombu import Connection
+
+        from portal.celery import app
+
+        with Connection(self.broker_url, connect_timeout=5) as conn:
+            app.send_task(task_name, args=args, queue=self.queue, connection=conn)
+
+    def kill(self):
+        import signal
+
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except Exception:  # noqa: BLE001 - a worker that does not stop is killed
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if getattr(self, "_log", None):
+            self._log.close()
+
+    def log(self) -> str:
+        from pathlib import Path
+
+        return Path(self.log_path).read_text(errors="replace")
+
+
+@pytest.fixture
+def worker_process(broker_url, transactional_db, tmp_path, settings):
+    """Start real worker processes with ``worker_process(smtp_port=...)``; all stop at the end."""
+    started = []
+    queue = f"test-proc-{os.getpid()}-{threading.get_ident()}"
+
+    def start(*, smtp_port):
+        worker = WorkerProcess(
+            broker_url=broker_url,
+            queue=queue,
+            smtp_port=smtp_port,
+            media_root=settings.MEDIA_ROOT,
+            log_path=tmp_path / f"worker-{len(started)}.log",
+        )
+        started.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in started:
+        worker.stop()
+    import redis
+
+    redis.Redis.from_url(broker_url).delete(queue)
 
 
 def _ensure_reference_data():

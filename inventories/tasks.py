@@ -1,7 +1,5 @@
 """Celery tasks of the inventories app: thin, take ids, safe to run twice."""
 
-import smtplib
-
 from celery import shared_task
 
 from portal.queue import enqueue
@@ -15,10 +13,17 @@ PDF_RENDER_MAX_RETRIES = 5
 
 
 def _pdf_retry_countdown(retries: int) -> int:
-    return min(30 * 2**retries, 30 * 60)
+    # Capped below the broker's visibility timeout (settings.TASK_RETRY_MAX_COUNTDOWN).
+    return min(30 * 2**retries, 10 * 60)
 
 
-@shared_task(bind=True, max_retries=PDF_RENDER_MAX_RETRIES, soft_time_limit=120, time_limit=180)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=PDF_RENDER_MAX_RETRIES,
+    soft_time_limit=120,
+    time_limit=180,
+)
 def version_render_pdf(self, version_id):
     """Render and store the version's PDF once, then queue its receipt.
 
@@ -29,7 +34,6 @@ def version_render_pdf(self, version_id):
     from inventories.models import VersionDocument
     from inventories.pdf import SnapshotHashMismatch
     from inventories.services import records
-    from portal.queue import enqueue
 
     try:
         document = records.version_document_render(version_id=version_id)
@@ -47,9 +51,10 @@ def version_render_pdf(self, version_id):
 
 
 @shared_task(
-    autoretry_for=(OSError,),  # smtplib.SMTPException and connection errors are OSErrors
+    acks_late=True,
+    autoretry_for=(OSError,),  # e.g. the storage or the database went away
     retry_backoff=60,
-    retry_backoff_max=60 * 60,
+    retry_backoff_max=10 * 60,
     retry_jitter=True,
     max_retries=8,
     soft_time_limit=120,
@@ -62,11 +67,10 @@ def version_send_receipt(version_id):
     return records.version_receipt_send(version_id=version_id)
 
 
-@shared_task(soft_time_limit=120, time_limit=180)
+@shared_task(acks_late=True, soft_time_limit=120, time_limit=180)
 def versions_sweep_missing_pdfs():
     """Beat sweeper: queue again every PDF not yet stored and every receipt not yet sent."""
     from inventories.services import records
-    from portal.queue import enqueue
 
     records.version_documents_create_missing()
     renders = sum(enqueue(version_render_pdf, pk) for pk in records.version_documents_due_render())
@@ -76,26 +80,12 @@ def versions_sweep_missing_pdfs():
     return {"renders": renders, "receipts": receipts}
 
 
-# Return-for-completion notices: the region's contact persons are told why it came back.
+# Not acks_late: it runs longer than the broker's visibility timeout (it would be delivered again
+# while still running). Lost with its worker, it runs again at the next beat or by hand.
+@shared_task(acks_late=False, soft_time_limit=50 * 60, time_limit=55 * 60)
+def records_verify():
+    """Beat (weekly): re-hash every stored snapshot and PDF; flag and report what is damaged."""
+    from inventories.services.integrity import records_verify as verify
 
-
-@shared_task(
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=60 * 60,
-    retry_jitter=True,
-    max_retries=8,
-)
-def inventory_returned_send(event_id):
-    """E-mail a return message to the region's contact persons (each one once)."""
-    from inventories.services.review import inventory_returned_notify
-
-    return inventory_returned_notify(event_id=event_id)
-
-
-@shared_task
-def inventory_returned_send_unsent():
-    """Beat sweeper: queue again every recent return notice whose e-mails have not all left."""
-    from inventories.services.review import inventory_returned_unsent
-
-    return sum(enqueue(inventory_returned_send, pk) for pk in inventory_returned_unsent())
+    report = verify()
+    return {"checked": report.checked, "damaged": len(report.damaged)}

@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal import services
-from portal.admin_base import ReadOnlyModelAdmin
-from portal.models import User, normalize_email_address
+from portal.admin_base import ReadOnlyModelAdmin, shorten
+from portal.models import OutboxMessage, User, normalize_email_address
 
 #: What a handläggare may change on a contact person's account: nothing that lets anyone sign in.
 HANDLAGGARE_EDITABLE_FIELDS = ("full_name", "language")
@@ -212,3 +212,42 @@ class LogEntryAdmin(ReadOnlyModelAdmin):
     @admin.display(description=_("ändring"))
     def message(self, obj):
         return obj.get_change_message()
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyModelAdmin):
+    """Every official e-mail, one row per recipient: what left, what waits and why."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "to",
+        "subject",
+        "status",
+        "attempts",
+        "sent_at",
+        "problem",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["to", "subject", "group", "message_id"]
+    ordering = ["-created_at", "-id"]
+    fields = (
+        "kind",
+        "group",
+        "to",
+        "subject",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+        "message_id",
+        "attachment_name",
+        "attachment_sha256",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("senaste fel"))
+    def problem(self, obj):
+        return shorten(obj.last_error)

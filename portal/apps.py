@@ -9,7 +9,7 @@ class PortalConfig(AppConfig):
     #: Admin permissions the Handläggare group holds on this app's models (see portal.staff_group).
     #: ``change_user`` lets staff correct a contact person's name or e-mail language only: the
     #: UserAdmin keeps credentials, rights and every staff account to superusers (portal.admin).
-    staff_permissions = ["view_user", "change_user"]
+    staff_permissions = ["view_user", "change_user", "view_outboxmessage"]
 
     def ready(self):
         from portal.staff_group import sync_staff_group

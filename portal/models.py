@@ -112,3 +112,64 @@ class User(AbstractBaseUser, PermissionsMixin):
             cached = self.groups.filter(name=STAFF_GROUP_NAME).exists()
             self._is_handlaggare = cached
         return cached
+
+
+class OutboxMessage(models.Model):
+    """One official e-mail to one recipient, written before it is sent and kept once sent.
+
+    Domain services add rows (``portal.outbox.outbox_message_add``) inside the transaction that
+    decides the e-mail, rendered in the recipient's language; ``portal.outbox`` claims each
+    pending row, sends it and marks it sent in one short transaction of its own, so a crash at
+    any instant leaves every row either sent (never sent again) or pending (sent later, with the
+    same Message-ID). ``key`` makes adding a row idempotent; ``group`` ties the rows of one
+    occasion together (e.g. the receipts of one submitted version and the staff notice).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Väntar på att skickas")
+        SENT = "sent", _("Skickad")
+
+    key = models.CharField(_("nyckel"), max_length=255, unique=True)
+    group = models.CharField(_("grupp"), max_length=120, db_index=True)
+    kind = models.CharField(_("typ"), max_length=40, db_index=True)
+    to = models.CharField(_("mottagare"), max_length=254)
+    from_email = models.CharField(_("avsändare"), max_length=254)
+    reply_to = models.JSONField(_("svarsadress"), default=list, blank=True)
+    subject = models.CharField(_("ämne"), max_length=998)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    headers = models.JSONField(_("rubriker"), default=dict, blank=True)
+    attachment_name = models.CharField(_("bilaga"), max_length=255, blank=True)
+    attachment_path = models.CharField(_("bilagans fil"), max_length=300, blank=True)
+    attachment_sha256 = models.CharField(_("bilagans SHA-256"), max_length=64, blank=True)
+    attachment_mimetype = models.CharField(max_length=100, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("försök"), default=0)
+    next_attempt_at = models.DateTimeField(_("nästa försök"), default=timezone.now)
+    last_error = models.TextField(_("senaste fel"), blank=True)
+    created_at = models.DateTimeField(_("skapad"), default=timezone.now)
+    sent_at = models.DateTimeField(_("skickad"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("utgående e-post")
+        verbose_name_plural = _("utgående e-post")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="outbox_pending_due",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="outbox_sent_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} → {self.to} ({self.get_status_display()})"

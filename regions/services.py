@@ -121,6 +121,14 @@ def invitation_link(invitation) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def invitation_message_id(invitation) -> str:
+    """The same Message-ID for every attempt to send one invitation (a copy resent after a crash
+    between the SMTP server's "250 OK" and the commit can be recognised as the same message)."""
+    from portal.outbox import stable_message_id
+
+    return stable_message_id(f"invitation:{invitation.pk}:{invitation.nonce}")
+
+
 def invitation_email(invitation) -> Email:
     contact_person = invitation.contact_person
     user = contact_person.user
@@ -128,6 +136,7 @@ def invitation_email(invitation) -> Email:
         template="emails/invitation",
         to=[user.email],
         language=user.language,
+        headers={"Message-ID": invitation_message_id(invitation)},
         context={
             "full_name": user.full_name,
             "email": user.email,

@@ -9,11 +9,14 @@ from regions import services
 
 
 @shared_task(
+    acks_late=True,
     autoretry_for=(smtplib.SMTPException, OSError),
     retry_backoff=30,
-    retry_backoff_max=60 * 60,
+    retry_backoff_max=10 * 60,  # below the broker's visibility timeout
     retry_jitter=True,
     max_retries=8,
+    soft_time_limit=120,
+    time_limit=180,
 )
 def invitation_send(invitation_id):
     """Send one invitation e-mail; does nothing if it has left already or cannot be used."""
@@ -31,7 +34,7 @@ def account_access_request_send(email):
     services.account_access_request(email=email)
 
 
-@shared_task
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
 def invitations_send_unsent():
     """Beat sweeper: queue again every usable invitation whose e-mail has not left."""
     queued = 0

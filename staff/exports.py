@@ -107,6 +107,7 @@ def main_headers(round_=None) -> list[str]:
         _("Använt av startkapitalet (kr)"),
         *year_headers(years),
         _("Schemaversion"),
+        _("Lagrad kopia"),
     ]
 
 
@@ -140,7 +141,7 @@ def main_row(row, years=()) -> list:
         _yes_no(inventory.deadline_override is not None) if inventory else None,
     ]
     if snapshot is None:
-        return base + [None] * (len(CurrentState.TEXT_FIELDS) + 9 + len(years) * len(YEAR_AMOUNTS))
+        return base + [None] * (len(CurrentState.TEXT_FIELDS) + 10 + len(years) * len(YEAR_AMOUNTS))
     part1, part2, part3 = snapshot["part1"], snapshot["part2"], snapshot["part3"]
     return base + [
         *[part1.get(name) for name in CurrentState.TEXT_FIELDS],
@@ -153,6 +154,7 @@ def main_row(row, years=()) -> list:
         part1.get("spent_total"),
         *year_values(part2.get("year_totals"), years),
         snapshot.get("schema", 1),
+        _("skadad") if row.damaged else _("kontrollerad"),
     ]
 
 
@@ -362,24 +364,38 @@ def write_round_pdf_zip(round_, target) -> dict:
     """Write a ZIP of the PDF copy of record of each region's latest version to ``target``.
 
     The files are copied byte for byte from storage (stored, not recompressed) and named
-    ``<county code>-<region slug>-v<n>.pdf``. ``innehall.txt`` lists each file with its SHA-256
-    and every region whose PDF is not ready yet. Returns ``{"files": [...], "missing": [...]}``.
+    ``<county code>-<region slug>-v<n>.pdf``. The manifest ``innehall.txt`` lists each file with
+    its SHA-256, every file that is damaged (included, marked) or missing (left out), and every
+    region whose PDF is not ready yet; a missing or unreadable file never stops the export, and
+    flags the record. Returns ``{"files": [...], "missing": [...], "damaged": [...]}``.
     """
-    files, missing = [], []
+    from inventories.services.integrity import version_verify
+
+    files, missing, damaged = [], [], []
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
         for version in latest_versions(round_, with_snapshot=False):
             region = version.inventory.region
+            label = f"{region.code} {region.name} v{version.number}"
             document = getattr(version, "document", None)
             if document is None or not document.is_ready:
-                missing.append(f"{region.code} {region.name} v{version.number}")
+                missing.append(label)
                 continue
             name = pdf_filename(version)
             digest = hashlib.sha256()
-            with document.file.open("rb") as source, archive.open(name, "w") as out:
+            try:
+                source = document.file.open("rb")
+            except OSError as exc:
+                damaged.append(f"{label}: " + _("filen saknas (%(error)s)") % {"error": exc})
+                version_verify(version=version)
+                continue
+            with source, archive.open(name, "w") as out:
                 while chunk := source.read(1024 * 1024):
                     digest.update(chunk)
                     out.write(chunk)
             checked = digest.hexdigest() == document.sha256
+            if not checked:
+                damaged.append(f"{label}: " + _("avviker från lagrad SHA-256"))
+                version_verify(version=version)
             files.append((name, digest.hexdigest(), checked))
         lines = [
             _("PDF-kopior av senast inskickade version per region – %(round)s")
@@ -389,7 +405,9 @@ def write_round_pdf_zip(round_, target) -> dict:
         for name, sha, checked in files:
             flag = "" if checked else "  " + _("VARNING: avviker från lagrad SHA-256")
             lines.append(f"{name}  SHA-256 {sha}{flag}")
+        if damaged:
+            lines += ["", _("Skadade eller saknade filer (markerade som skadade):"), *damaged]
         if missing:
             lines += ["", _("PDF saknas ännu för:"), *missing]
         archive.writestr("innehall.txt", "\r\n".join(lines) + "\r\n")
-    return {"files": [name for name, _sha, _ok in files], "missing": missing}
+    return {"files": [name for name, _sha, _ok in files], "missing": missing, "damaged": damaged}

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from inventories.models import AuditEvent, Inventory, InventoryVersion, Round
+from inventories.models import AuditEvent, Inventory, InventoryVersion, Round, VersionDocument
+from inventories.snapshot import sha256_hex
 from portal.formatting import days_label, days_until
 from regions.models import ContactPerson, Region
 from reminders.models import Reminder
@@ -321,6 +322,58 @@ def audit_for_inventory(*, round_, region, inventory):
     return AuditEvent.objects.filter(condition).select_related("actor").order_by("created_at", "id")
 
 
+@dataclass
+class DeliveryProblems:
+    """E-mails that failed at least once and are still being retried (no action needed)."""
+
+    outbox: int
+    reminders: int
+
+    def __bool__(self):
+        return bool(self.outbox or self.reminders)
+
+
+def delivery_problems(round_) -> DeliveryProblems:
+    """How many official e-mails are waiting after failed attempts: outbox rows (all kinds) and
+    the round's reminder rows shown as failed. Both are retried by themselves."""
+    from portal.models import OutboxMessage
+    from reminders.models import Reminder
+
+    return DeliveryProblems(
+        outbox=OutboxMessage.objects.filter(
+            status=OutboxMessage.Status.PENDING, attempts__gt=0
+        ).count(),
+        reminders=Reminder.objects.filter(round=round_, status=Reminder.Status.FAILED).count(),
+    )
+
+
+def damaged_documents(round_):
+    """The round's copies of record flagged as damaged (``inventories.services.integrity``)."""
+    return (
+        VersionDocument.objects.filter(version__inventory__round=round_)
+        .exclude(damage="")
+        .select_related("version__inventory__region")
+        .defer("version__snapshot_json")
+        .order_by("version__inventory__region__code", "version__number")
+    )
+
+
+def audit_attach_return_notices(events) -> None:
+    """Give each "returned" event ``notice_rows``: its e-mails in the outbox, one per recipient."""
+    from inventories.services.review import inventory_returned_group
+    from portal.models import OutboxMessage
+
+    groups = {
+        inventory_returned_group(event.pk): event
+        for event in events
+        if event.action == AuditEvent.Action.RETURNED
+    }
+    for event in groups.values():
+        event.notice_rows = []
+    for row in OutboxMessage.objects.filter(group__in=groups).order_by("id"):
+        groups[row.group].notice_rows.append(row)
+
+
 def contacts_for_region(*, region):
     """All the region's contact persons (active first) with their latest invitation."""
     from regions.models import Invitation
@@ -353,6 +406,16 @@ class ExportRow:
     @property
     def status_label(self):
         return STATUS_LABELS[self.status]
+
+    @property
+    def damaged(self) -> bool:
+        """Flagged by the integrity check, or its stored content no longer matches its hash."""
+        if self.version is None:
+            return False
+        document = getattr(self.version, "document", None)
+        if document is not None and document.is_damaged:
+            return True
+        return sha256_hex(self.version.snapshot_json) != self.version.sha256
 
     @property
     def snapshot(self) -> dict | None:

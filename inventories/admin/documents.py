@@ -7,13 +7,33 @@ action that calls a service.
 
 from django.contrib import admin, messages
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from inventories.models import VersionDocument
-from inventories.services.records import version_document_retry, version_pdf_filename
+from inventories.services.records import (
+    version_document_retry,
+    version_pdf_filename,
+    version_receipt_group,
+)
 from portal.admin_base import ReadOnlyModelAdmin, shorten
+from portal.outbox import outbox_group_rows
+
+
+class DamagedFilter(admin.SimpleListFilter):
+    title = _("skada")
+    parameter_name = "damaged"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Skadad")), ("0", _("Stämmer"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.exclude(damage="")
+        if self.value() == "0":
+            return queryset.filter(damage="")
+        return queryset
 
 
 @admin.register(VersionDocument)
@@ -24,11 +44,15 @@ class VersionDocumentAdmin(ReadOnlyModelAdmin):
         "download",
         "rendered_at",
         "receipt_sent_at",
-        "staff_notified_at",
         "attempts",
         "problem",
     ]
-    list_filter = ["status", "version__inventory__round", "version__inventory__region"]
+    list_filter = [
+        DamagedFilter,
+        "status",
+        "version__inventory__round",
+        "version__inventory__region",
+    ]
     search_fields = ["version__inventory__region__name", "version__inventory__region__code"]
     list_select_related = ["version__inventory__round", "version__inventory__region"]
     ordering = ["-created_at", "-id"]
@@ -44,10 +68,11 @@ class VersionDocumentAdmin(ReadOnlyModelAdmin):
         "created_at",
         "rendered_at",
         "receipt_sent_at",
-        "receipt_sent_to",
-        "receipt_attempts",
-        "receipt_last_error",
-        "staff_notified_at",
+        "receipt_emails",
+        "damage",
+        "damaged_at",
+        "damage_reported_at",
+        "verified_at",
     )
     readonly_fields = fields
 
@@ -65,6 +90,8 @@ class VersionDocumentAdmin(ReadOnlyModelAdmin):
     def status_text(self, obj):
         # Text, not colour: the status reads the same without seeing colours.
         label = obj.get_status_display()
+        if obj.is_damaged:
+            return "⚠ " + gettext("Skadad")
         return f"⚠ {label}" if obj.status == VersionDocument.Status.FAILED else label
 
     @admin.display(description=_("PDF"))
@@ -84,7 +111,22 @@ class VersionDocumentAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description=_("senaste fel"))
     def problem(self, obj):
-        return shorten(obj.last_error or obj.receipt_last_error)
+        return shorten(obj.damage or obj.last_error)
+
+    @admin.display(description=_("kvitton och besked (e-post)"))
+    def receipt_emails(self, obj):
+        rows = outbox_group_rows(version_receipt_group(obj.version_id))
+        return (
+            format_html_join(
+                format_html("<br>"),
+                "{} – {} ({} {})",
+                (
+                    (row.to, row.get_status_display(), row.attempts, shorten(row.last_error, 80))
+                    for row in rows
+                ),
+            )
+            or "–"
+        )
 
     def has_render_permission(self, request):
         return getattr(request.user, "is_handlaggare", False) and request.user.has_perm(

@@ -1,4 +1,4 @@
-from .audit import AuditEvent
+from .audit import AuditEvent, ImmutableAuditEventError
 from .documents import VersionDocument
 from .inventory import (
     ActivityArea,
@@ -27,6 +27,7 @@ __all__ = [
     "FieldGuidance",
     "FollowUp",
     "Goal",
+    "ImmutableAuditEventError",
     "ImmutableVersionError",
     "Intervention",
     "InterventionYear",

@@ -27,21 +27,31 @@ class VersionDocument(models.Model):
     )
     file = models.FileField(_("PDF-fil"), max_length=300, blank=True)
     sha256 = models.CharField(_("SHA-256 för PDF-filen"), max_length=64, blank=True)
+    expected_sha256 = models.CharField(
+        _("SHA-256 för PDF-filen som lagras"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Sparas innan filen skrivs, så att en fil som aldrig registrerades känns igen."
+        ),
+    )
     size = models.PositiveBigIntegerField(_("storlek (byte)"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("försök att skapa PDF"), default=0)
     last_error = models.TextField(_("senaste fel"), blank=True)
     created_at = models.DateTimeField(_("skapad"), default=timezone.now)
     rendered_at = models.DateTimeField(_("PDF skapad"), null=True, blank=True)
     receipt_sent_at = models.DateTimeField(_("kvitto skickat"), null=True, blank=True)
-    receipt_sent_to = models.JSONField(
-        _("kvitto skickat till"),
-        default=list,
+    # Integrity: what the last check found (``inventories.services.integrity``).
+    damage = models.TextField(
+        _("skada"),
         blank=True,
-        help_text=_("Adresser som kvittot redan har skickats till."),
+        help_text=_("Tomt när innehållet och PDF-filen stämmer med sina SHA-256."),
     )
-    receipt_attempts = models.PositiveIntegerField(_("försök att skicka kvitto"), default=0)
-    receipt_last_error = models.TextField(_("senaste fel vid kvitto"), blank=True)
-    staff_notified_at = models.DateTimeField(_("handläggare underrättade"), null=True, blank=True)
+    damaged_at = models.DateTimeField(_("skada upptäckt"), null=True, blank=True, db_index=True)
+    damage_reported_at = models.DateTimeField(
+        _("skada anmäld till handläggarna"), null=True, blank=True
+    )
+    verified_at = models.DateTimeField(_("senast kontrollerad"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("PDF-kopia")
@@ -63,5 +73,10 @@ class VersionDocument(models.Model):
         return self.status == self.Status.READY and bool(self.file)
 
     @property
+    def is_damaged(self) -> bool:
+        return bool(self.damage)
+
+    @property
     def receipt_complete(self) -> bool:
-        return self.receipt_sent_at is not None and self.staff_notified_at is not None
+        """Every receipt and the staff notice have left (the rows are in ``portal.outbox``)."""
+        return self.receipt_sent_at is not None

@@ -19,6 +19,11 @@ class InventoryVersionQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, batch_size=None):
         raise ImmutableVersionError("Submitted versions cannot be updated.")
 
+    def bulk_create(self, objs, *args, update_conflicts=False, **kwargs):
+        if update_conflicts:
+            raise ImmutableVersionError("Submitted versions cannot be updated.")
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class InventoryVersion(models.Model):
     """Version n of an inventory as submitted: canonical JSON of all three parts and its SHA-256.

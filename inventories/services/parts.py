@@ -227,11 +227,29 @@ def intervention_update(*, intervention, user, data, revision, years=None) -> In
     return item
 
 
+def _delete_conflict(record, what):
+    return EditConflict(
+        _(
+            "Någon annan ändrade %(what)s efter att du öppnade sidan för att ta bort den. "
+            "Ingenting är borttaget. Läs det som är sparat nu och ta bort igen om det ska bort."
+        )
+        % {"what": what},
+        saved_by=getattr(record, "updated_by", None),
+        saved_at=record.updated_at,
+    )
+
+
 @transaction.atomic
-def intervention_delete(*, intervention, user) -> None:
+def intervention_delete(*, intervention, user, revision) -> None:
+    """Delete the intervention as the user saw it (``revision``); a newer save is a conflict."""
     locked = _lock(intervention.inventory, user)
     pk = intervention.pk
-    Intervention.objects.filter(pk=pk, inventory=locked).delete()
+    item = Intervention.objects.select_for_update().filter(pk=pk, inventory=locked).first()
+    if item is None:
+        return  # deleted already
+    if item.revision != revision:
+        raise _delete_conflict(item, _("insatsen"))
+    item.delete()
     _touch(locked, user, 2, timezone.now(), intervention=pk, change="deleted")
 
 
@@ -307,10 +325,16 @@ def goal_update(*, goal, user, data, interventions, revision) -> Goal:
 
 
 @transaction.atomic
-def goal_delete(*, goal, user) -> None:
+def goal_delete(*, goal, user, revision) -> None:
+    """Delete the goal as the user saw it (``revision``); a newer save is a conflict."""
     locked = _lock(goal.inventory, user)
     pk = goal.pk
-    Goal.objects.filter(pk=pk, inventory=locked).delete()
+    item = Goal.objects.select_for_update().filter(pk=pk, inventory=locked).first()
+    if item is None:
+        return  # deleted already
+    if item.revision != revision:
+        raise _delete_conflict(item, _("målet"))
+    item.delete()
     _touch(locked, user, 3, timezone.now(), goal=pk, change="deleted")
 
 

@@ -15,7 +15,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404
@@ -26,7 +25,14 @@ from django.utils.translation import gettext as _
 from inventories.models import AuditEvent, InventoryVersion, VersionDocument
 from inventories.selectors import round_get
 from inventories.services.audit import audit_record
-from portal.emails import Attachment, Email, send_email
+from portal.emails import Email
+from portal.outbox import (
+    StoredAttachment,
+    outbox_group_complete,
+    outbox_group_deliver,
+    outbox_group_rows,
+    outbox_message_add,
+)
 from portal.queue import enqueue_on_commit
 from regions.selectors import contact_persons_active, region_get_for_user
 
@@ -34,8 +40,6 @@ logger = logging.getLogger(__name__)
 
 #: Render attempts over all task runs and sweeps; then the document stays failed for staff.
 RENDER_MAX_ATTEMPTS = 18
-#: Receipt attempts over all task runs and sweeps.
-RECEIPT_MAX_ATTEMPTS = 20
 #: The sweeper leaves fresh work to the task that was queued for it.
 SWEEP_GRACE = timedelta(minutes=5)
 
@@ -100,6 +104,10 @@ def version_document_render(*, version_id) -> VersionDocument:
     before rendering, so a worker killed mid-render still counts towards ``RENDER_MAX_ATTEMPTS``;
     past that the document is marked failed and nothing is rendered. Errors propagate (the task
     records them with ``version_document_record_failure`` and retries).
+
+    Store-then-record cannot orphan a file: the SHA-256 of the bytes about to be written is
+    committed first (``expected_sha256``), so a file that a crashed attempt wrote but never
+    recorded is recognised by its hash and adopted, not rendered again.
     """
     document, _created = VersionDocument.objects.get_or_create(version_id=version_id)
     if document.status == VersionDocument.Status.READY:
@@ -110,38 +118,92 @@ def version_document_render(*, version_id) -> VersionDocument:
         ).update(status=VersionDocument.Status.FAILED)
         document.refresh_from_db()
         return document
+    version = _version(version_id)
+    adopted = _version_document_adopt(document_id=document.pk, version=version)
+    if adopted is not None:
+        return adopted
     from inventories.pdf import inventory_version_pdf  # WeasyPrint: only where PDFs are made
 
     VersionDocument.objects.filter(pk=document.pk).update(attempts=F("attempts") + 1)
-    version = _version(version_id)
     content = inventory_version_pdf(version)
+    VersionDocument.objects.filter(pk=document.pk).exclude(
+        status=VersionDocument.Status.READY
+    ).update(expected_sha256=hashlib.sha256(content).hexdigest())
     return _version_document_store(document_id=document.pk, version=version, content=content)
+
+
+def _read(name: str) -> bytes:
+    with default_storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+def _version_document_record(document, *, name: str, content: bytes) -> None:
+    document.file.name = name
+    document.sha256 = hashlib.sha256(content).hexdigest()
+    document.size = len(content)
+    document.status = VersionDocument.Status.READY
+    document.rendered_at = timezone.now()
+    document.last_error = ""
+    document.save()
+
+
+@transaction.atomic
+def _version_document_adopt(*, document_id, version) -> VersionDocument | None:
+    """Record the file an earlier attempt stored but did not record, if its bytes are the ones
+    that attempt meant to store (``expected_sha256``); else None."""
+    document = VersionDocument.objects.select_for_update().get(pk=document_id)
+    if document.status == VersionDocument.Status.READY:
+        return document
+    name = version_pdf_storage_name(version)
+    if document.file or not document.expected_sha256 or not default_storage.exists(name):
+        return None
+    content = _read(name)
+    if hashlib.sha256(content).hexdigest() != document.expected_sha256:
+        return None
+    logger.warning("Adopting %s: stored by an earlier attempt that did not record it.", name)
+    _version_document_record(document, name=name, content=content)
+    return document
+
+
+def _move_aside(name: str, content: bytes) -> str:
+    """Keep an unrecorded file that is not this PDF under another name; never delete its bytes."""
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
+    aside = default_storage.save(f"{name}.unrecorded-{stamp}", ContentFile(content))
+    default_storage.delete(name)
+    logger.warning("%s was not recorded and is not this version's PDF; kept as %s.", name, aside)
+    return aside
 
 
 @transaction.atomic
 def _version_document_store(*, document_id, version, content: bytes) -> VersionDocument:
-    """Store ``content`` as the document's file and mark it ready; never replace a stored file."""
+    """Store ``content`` as the document's file and mark it ready; never replace a recorded file.
+
+    A file already at the place that no document records is either these very bytes (adopted)
+    or something else, e.g. a write cut short by a crash (kept under another name, then the PDF
+    is stored).
+    """
     document = VersionDocument.objects.select_for_update().get(pk=document_id)
     if document.status == VersionDocument.Status.READY:
         return document  # another delivery of the task stored it first
     name = version_pdf_storage_name(version)
     storage = default_storage
-    if document.file or storage.exists(name):
+    recorded = VersionDocument.objects.filter(file=name).exclude(pk=document.pk).exists()
+    if document.file or recorded:
         raise DocumentFileExists(
-            f"{name} already exists; a stored PDF is never replaced. Check the file and the "
-            "document's state by hand."
+            f"{name} is recorded already; a stored PDF is never replaced. Check the file and "
+            "the document's state by hand."
         )
+    if storage.exists(name):
+        existing = _read(name)
+        if existing == content:
+            _version_document_record(document, name=name, content=content)
+            return document
+        _move_aside(name, existing)
     saved = storage.save(name, ContentFile(content))
     try:
         if saved != name:
             raise DocumentFileExists(f"The storage stored {saved} instead of {name}.")
-        document.file.name = saved
-        document.sha256 = hashlib.sha256(content).hexdigest()
-        document.size = len(content)
-        document.status = VersionDocument.Status.READY
-        document.rendered_at = timezone.now()
-        document.last_error = ""
-        document.save()
+        _version_document_record(document, name=saved, content=content)
     except Exception:
         storage.delete(saved)  # nothing records it: leave no orphan behind
         raise
@@ -240,15 +302,14 @@ def _email_context(document) -> dict:
     }
 
 
-def receipt_email(document, *, user, content: bytes) -> Email:
-    """The receipt to one contact person, in their language, with the PDF attached."""
+def receipt_email(document, *, user) -> Email:
+    """The receipt to one contact person, in their language (the PDF is attached when sent)."""
     return Email(
         template="emails/receipt",
         to=[user.email],
         language=user.language,
         context={**_email_context(document), "full_name": user.full_name},
         headers={"Auto-Submitted": "auto-generated"},
-        attachments=[Attachment(version_pdf_filename(document.version), content)],
     )
 
 
@@ -263,75 +324,98 @@ def staff_submission_email(document, *, recipients) -> Email:
     )
 
 
+def version_receipt_group(version_id) -> str:
+    """The outbox group of a version's receipts and its staff notice."""
+    return f"version-receipt:{version_id}"
+
+
+def _version_receipt_add(document) -> None:
+    """One outbox row per active contact person (PDF attached) and one for the staff mailbox;
+    a recipient who has a row already (by key) keeps it."""
+    version_document_content(document)  # a damaged PDF is not sent to anyone
+    group = version_receipt_group(document.version_id)
+    attachment = StoredAttachment(
+        filename=version_pdf_filename(document.version),
+        path=document.file.name,
+        sha256=document.sha256,
+    )
+    recipients = [
+        cp.user for cp in contact_persons_active(region=document.version.inventory.region)
+    ]
+    for user in recipients:
+        outbox_message_add(
+            key=f"{group}:{user.email.lower()}",
+            group=group,
+            kind="receipt",
+            email=receipt_email(document, user=user),
+            attachment=attachment,
+        )
+    outbox_message_add(
+        key=f"{group}:staff",
+        group=group,
+        kind="staff_submission",
+        email=staff_submission_email(
+            document, recipients=[user.email.lower() for user in recipients]
+        ),
+    )
+
+
 def version_receipt_send(*, version_id) -> bool:
     """E-mail the receipt to every active contact person of the region and notify staff, once.
 
-    One message per recipient, in the recipient's language, PDF attached, Reply-To the staff
-    mailbox (``portal.emails``). Who has been sent it is recorded, so a retry after a failure
-    sends only what is missing. Returns True when this call completed the receipt. Each attempt
-    is counted and a failure recorded in ``receipt_last_error`` before the error propagates (the
-    task retries); hence no single surrounding transaction.
+    Each call writes the e-mails still missing to the outbox (one row per recipient, in the
+    recipient's language, PDF attached when sent, Reply-To the staff mailbox); then every due
+    row of the version is sent, each in its own transaction (``portal.outbox``), so a crash or a
+    retry never mails anyone twice. When every row is sent the document records
+    ``receipt_sent_at`` and the audit log says so; returns True when this call completed the
+    receipt. A row that could not be sent stays pending in the outbox and is retried there with
+    backoff. When the stored PDF no longer matches, nothing is written, the record is flagged as
+    damaged (``inventories.services.integrity``) and ``DocumentIntegrityError`` is raised.
     """
-    error = None
-    completed = False
-    with transaction.atomic():
-        document = (
-            VersionDocument.objects.select_for_update()
-            .select_related("version__inventory__round", "version__inventory__region")
-            .filter(version_id=version_id)
-            .first()
-        )
-        if document is None or not document.is_ready or document.receipt_complete:
-            return False
-        document.receipt_attempts += 1
-        sent = list(document.receipt_sent_to)
-        now = timezone.now()
-        try:
-            content = version_document_content(document)
-            recipients = [
-                cp.user for cp in contact_persons_active(region=document.version.inventory.region)
-            ]
-            connection = get_connection()
-            for user in recipients:
-                if user.email.lower() in sent:
-                    continue
-                send_email(
-                    receipt_email(document, user=user, content=content), connection=connection
-                )
-                sent.append(user.email.lower())
-            if document.receipt_sent_at is None:
-                document.receipt_sent_at = now
-                audit_record(
-                    action=AuditEvent.Action.RECEIPT_SENT,
-                    inventory=document.version.inventory,
-                    message=_(
-                        "Kvitto för version %(number)s skickat till %(count)s kontaktpersoner."
-                    )
-                    % {"number": document.version.number, "count": len(sent)},
-                    data={"version": document.version.number, "recipients": sent},
-                )
-            if document.staff_notified_at is None:
-                send_email(staff_submission_email(document, recipients=sent), connection=connection)
-                document.staff_notified_at = now
-            document.receipt_last_error = ""
-            completed = True
-        except Exception as exc:  # noqa: BLE001 - recorded here, raised again below
-            document.receipt_last_error = _error_text(exc)
-            error = exc
-        document.receipt_sent_to = sent
-        document.save(
-            update_fields=[
-                "receipt_attempts",
-                "receipt_sent_to",
-                "receipt_sent_at",
-                "staff_notified_at",
-                "receipt_last_error",
-            ]
-        )
-    if error is not None:
-        logger.warning("Receipt for version %s could not be sent: %s", version_id, error)
-        raise error
-    return completed
+    group = version_receipt_group(version_id)
+    try:
+        with transaction.atomic():
+            document = (
+                VersionDocument.objects.select_for_update()
+                .select_related("version__inventory__round", "version__inventory__region")
+                .filter(version_id=version_id)
+                .first()
+            )
+            if document is None or not document.is_ready or document.receipt_complete:
+                return False
+            _version_receipt_add(document)  # idempotent: one row per recipient key
+    except DocumentIntegrityError:
+        from inventories.services.integrity import version_verify
+
+        if document is not None:
+            version_verify(version=document.version)  # flag it; staff are told once
+        raise
+    outbox_group_deliver(group=group)
+    return _version_receipt_complete(version_id=version_id)
+
+
+@transaction.atomic
+def _version_receipt_complete(*, version_id) -> bool:
+    """Record the receipt as sent once every outbox row of the version is sent."""
+    group = version_receipt_group(version_id)
+    document = (
+        VersionDocument.objects.select_for_update()
+        .select_related("version__inventory")
+        .get(version_id=version_id)
+    )
+    if document.receipt_complete or not outbox_group_complete(group):
+        return False
+    document.receipt_sent_at = timezone.now()
+    document.save(update_fields=["receipt_sent_at"])
+    sent = list(outbox_group_rows(group).filter(kind="receipt").values_list("to", flat=True))
+    audit_record(
+        action=AuditEvent.Action.RECEIPT_SENT,
+        inventory=document.version.inventory,
+        message=_("Kvitto för version %(number)s skickat till %(count)s kontaktpersoner.")
+        % {"number": document.version.number, "count": len(sent)},
+        data={"version": document.version.number, "recipients": sent},
+    )
+    return True
 
 
 # --- What the sweeper picks up ------------------------------------------------------------
@@ -361,14 +445,13 @@ def version_documents_due_render(*, now=None):
 
 
 def version_documents_due_receipt(*, now=None):
-    """Versions (ids) whose PDF is stored but whose receipt or staff notice has not left."""
+    """Versions (ids) whose PDF is stored but whose receipt has not been recorded as sent."""
     cutoff = (now or timezone.now()) - SWEEP_GRACE
     return (
         VersionDocument.objects.filter(
-            Q(receipt_sent_at__isnull=True) | Q(staff_notified_at__isnull=True),
+            receipt_sent_at__isnull=True,
             status=VersionDocument.Status.READY,
             rendered_at__lte=cutoff,
-            receipt_attempts__lt=RECEIPT_MAX_ATTEMPTS,
         )
         .order_by("rendered_at")
         .values_list("version_id", flat=True)

@@ -2,11 +2,11 @@
 for completion.
 
 Every function is one domain action: keyword-only, atomic, guarded, audited. The e-mail telling a
-region its inventory came back is sent by a task after commit (``inventories.tasks``).
+region its inventory came back is written to the outbox in the same transaction and sent after
+commit (``portal.outbox``).
 """
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from inventories.errors import InventoryLocked
 from inventories.models import AuditEvent, Inventory
 from inventories.services.audit import audit_record
-from portal.emails import Email, send_email
+from portal.emails import Email
+from portal.outbox import outbox_message_add
 from portal.permissions import ensure_staff
 from portal.queue import enqueue_on_commit
 
@@ -92,18 +93,44 @@ def inventory_return_for_completion(*, inventory, actor, message) -> Inventory:
     Inventory.objects.filter(pk=locked.pk).update(
         status=Inventory.Status.RETURNED, returned_at=now, return_message=message
     )
+    locked.refresh_from_db()
     event = audit_record(
         action=AuditEvent.Action.RETURNED,
         actor=actor,
         inventory=locked,
         message=message,
-        data={"version": number, "notified": [], "notice_complete": False},
+        data={"version": number},
     )
-    from inventories.tasks import inventory_returned_send
+    group = inventory_returned_group(event.pk)
+    _inventory_returned_add(event=event, group=group)
+    from portal.tasks import outbox_group_send
 
-    enqueue_on_commit(inventory_returned_send, event.pk)
-    locked.refresh_from_db()
+    enqueue_on_commit(outbox_group_send, group)
     return locked
+
+
+def inventory_returned_group(event_id) -> str:
+    """The outbox group of the e-mails telling a region its inventory came back."""
+    return f"inventory-returned:{event_id}"
+
+
+def _inventory_returned_add(*, event, group) -> None:
+    """One outbox row per active contact person of the region, in the same transaction."""
+    from regions.selectors import contact_persons_active
+
+    recipients = [cp.user for cp in contact_persons_active(region=event.inventory.region)]
+    for user in recipients:
+        outbox_message_add(
+            key=f"{group}:{user.email.lower()}",
+            group=group,
+            kind="inventory_returned",
+            email=inventory_returned_email(event=event, user=user),
+        )
+    if not recipients:
+        logger.warning(
+            "Inventory %s was returned but its region has no active contact person.",
+            event.inventory_id,
+        )
 
 
 def inventory_returned_email(*, event, user) -> Email:
@@ -125,60 +152,3 @@ def inventory_returned_email(*, event, user) -> Email:
             "link": settings.SITE_URL + reverse("inventories:start", kwargs={"slug": region.slug}),
         },
     )
-
-
-def inventory_returned_notify(*, event_id) -> int:
-    """E-mail the return message to each active contact person of the region, once each.
-
-    Who has been mailed is recorded in the audit entry's data (``notified``), one commit per
-    recipient, so a retry after a failure or a second delivery of the task mails nobody twice.
-    Returns the number of e-mails this call sent; SMTP errors propagate so the task retries.
-    """
-    from regions.selectors import contact_persons_active
-
-    event = (
-        AuditEvent.objects.select_related("inventory__region", "inventory__round")
-        .filter(pk=event_id, action=AuditEvent.Action.RETURNED, inventory__isnull=False)
-        .first()
-    )
-    if event is None or event.inventory is None or event.data.get("notice_complete"):
-        return 0
-    sent = 0
-    recipients = [cp.user for cp in contact_persons_active(region=event.inventory.region)]
-    for user in recipients:
-        with transaction.atomic():
-            locked = AuditEvent.objects.select_for_update().get(pk=event.pk)
-            notified = list(locked.data.get("notified", []))
-            if user.pk in notified:
-                continue
-            send_email(inventory_returned_email(event=event, user=user))
-            notified.append(user.pk)
-            locked.data = {**locked.data, "notified": notified}
-            locked.save(update_fields=["data"])
-            sent += 1
-    with transaction.atomic():
-        locked = AuditEvent.objects.select_for_update().get(pk=event.pk)
-        locked.data = {
-            **locked.data,
-            "notice_complete": True,
-            "notified_at": timezone.now().isoformat(),
-            "notified_emails": sorted(
-                {user.email for user in recipients if user.pk in locked.data.get("notified", [])}
-            ),
-        }
-        locked.save(update_fields=["data"])
-    if not recipients:
-        logger.warning(
-            "Inventory %s was returned but its region has no active contact person.",
-            event.inventory_id,
-        )
-    return sent
-
-
-def inventory_returned_unsent(*, within_days=14):
-    """Ids of recent return notices whose e-mails have not all left (for the sweeper)."""
-    since = timezone.now() - timedelta(days=within_days)
-    events = AuditEvent.objects.filter(
-        action=AuditEvent.Action.RETURNED, inventory__isnull=False, created_at__gte=since
-    ).only("pk", "data")
-    return [event.pk for event in events if not event.data.get("notice_complete")]

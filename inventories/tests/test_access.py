@@ -108,12 +108,12 @@ def changing_posts(inventory):
         ),
         "intervention_add": intervention_post(9, title="Kapad"),
         "intervention_edit": intervention_post(1, title="Kapad", revision=str(item.revision)),
-        "intervention_delete": {},
+        "intervention_delete": {"revision": str(item.revision)},
         "intervention_move": {"direction": "down"},
         "part3": part3_post(revision=inventory.target_state.revision, target_state="Kapad"),
         "goal_add": goal_post(9, goal="Kapat"),
         "goal_edit": goal_post(1, goal="Kapat", revision=str(goal.revision)),
-        "goal_delete": {},
+        "goal_delete": {"revision": str(goal.revision)},
         "goal_move": {"direction": "down"},
         "submit": {"confirm": "on"},
     }
@@ -182,7 +182,10 @@ def test_an_item_of_another_inventory_is_404(
     assert client.get(url).status_code == 404
     before = state_of(other)
     client.post(url, intervention_post(1, title="Kapad", revision=str(foreign.revision)))
-    client.post(inventory_url("intervention_delete", inventory.region, pk=foreign.pk))
+    client.post(
+        inventory_url("intervention_delete", inventory.region, pk=foreign.pk),
+        {"revision": str(foreign.revision)},
+    )
     assert state_of(other) == before
 
 

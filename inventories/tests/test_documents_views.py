@@ -1,6 +1,10 @@
 """Downloading the PDF copy of record: the region's contact persons and staff, nobody else."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
+from django.core import mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -102,14 +106,35 @@ def test_a_failed_pdf_tells_staff_the_error_and_contacts_only_that_it_is_coming(
     assert "RuntimeError: Pango kraschade" in client.get(url()).content.decode()
 
 
-def test_a_stored_pdf_that_changed_is_not_served(client, contact, ready):
+def test_a_stored_pdf_that_changed_is_not_served(
+    client, contact, ready, django_capture_on_commit_callbacks
+):
     with open(ready.file.path, "wb") as handle:
         handle.write(b"%PDF-1.7 altered")
     client.force_login(contact)
-    response = client.get(url())
-    assert response.status_code == 500
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(url())
+    assert response.status_code == 503
     assert response["Content-Type"].startswith("text/html")
     assert "PDF-kopian går inte att hämta just nu" in response.content.decode()
+    # The record is flagged and the staff mailbox told, once.
+    ready.refresh_from_db()
+    assert ready.is_damaged and "stämmer inte med sin SHA-256" in ready.damage
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(url()).status_code == 503
+    assert [m.to for m in mail.outbox] == [[settings.STAFF_MAILBOX]]
+    assert "skadad" in mail.outbox[0].subject
+
+
+def test_a_deleted_pdf_gives_a_clear_page_and_flags_the_record(client, staff_user, ready):
+    Path(ready.file.path).unlink()
+    client.force_login(staff_user)
+    response = client.get(url())
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "PDF-kopian går inte att hämta just nu" in page and "saknas" in page
+    ready.refresh_from_db()
+    assert ready.is_damaged and "saknas" in ready.damage
 
 
 def test_the_include_links_the_pdf_once_it_is_stored(version):

@@ -10,9 +10,11 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
+from inventories import tasks
 from inventories.models import AuditEvent, Inventory, InventoryVersion, VersionDocument
 from inventories.services import records
 from inventories.tests.records_helpers import IN_ROUND, pdf_text, submit_inventory
+from portal.models import OutboxMessage
 from regions.tests.factories import ContactPersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,8 +85,16 @@ def test_after_commit_the_pdf_is_stored_once_and_the_receipt_sent(
     assert not notice.attachments
 
     document.refresh_from_db()
-    assert document.receipt_sent_at and document.staff_notified_at
-    assert sorted(document.receipt_sent_to) == sorted([contact.email, deputy.email])
+    assert document.receipt_sent_at
+    rows = OutboxMessage.objects.filter(group=records.version_receipt_group(version.pk))
+    assert sorted(rows.values_list("to", flat=True)) == sorted(
+        [contact.email, deputy.email, settings.STAFF_MAILBOX]
+    )
+    assert {row.status for row in rows} == {"sent"}
+    # Each e-mail carries its row's Message-ID, made once when the row was written.
+    assert sorted(m.extra_headers["Message-ID"] for m in mail.outbox) == sorted(
+        rows.values_list("message_id", flat=True)
+    )
     assert AuditEvent.objects.filter(
         inventory=version.inventory, action=AuditEvent.Action.RECEIPT_SENT
     ).exists()
@@ -108,18 +118,79 @@ def test_rendering_twice_stores_one_file_and_never_replaces_it(region, contact, 
     assert second.attempts == 1
 
 
-def test_a_file_already_at_the_place_is_not_overwritten(region, contact):
+def test_an_unrecorded_file_at_the_place_is_kept_aside_and_the_pdf_stored(region, contact):
+    # E.g. a write cut short by a crash: nothing records it, and it is not this PDF.
     version = submit_inventory(region=region, user=contact)
     path = Path(settings.MEDIA_ROOT) / records.version_pdf_storage_name(version)
     path.parent.mkdir(parents=True)
-    path.write_bytes(b"%PDF-1.7 stored earlier")
+    path.write_bytes(b"%PDF-1.7 cut short")
 
+    document = records.version_document_render(version_id=version.pk)
+
+    assert document.status == VersionDocument.Status.READY
+    assert document.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    [aside] = [p for p in path.parent.iterdir() if p != path]
+    assert aside.name.startswith(path.name + ".unrecorded-")
+    assert aside.read_bytes() == b"%PDF-1.7 cut short"
+
+
+def test_a_recorded_file_is_never_replaced(region, contact, other_region, other_contact):
+    version = submit_inventory(region=region, user=contact)
+    stored = records.version_document_render(version_id=version.pk)
+    before = stored_path(stored).read_bytes()
+    # A second document naming the same file (a corrupt state) must not overwrite it.
+    other = submit_inventory(region=other_region, user=other_contact)
+    VersionDocument.objects.filter(version=other).update(file=stored.file.name)
     with pytest.raises(records.DocumentFileExists):
-        records.version_document_render(version_id=version.pk)
+        records._version_document_store(
+            document_id=other.document.pk, version=version, content=b"%PDF-1.7 other"
+        )
+    assert stored_path(stored).read_bytes() == before
 
-    assert path.read_bytes() == b"%PDF-1.7 stored earlier"
-    assert list(path.parent.iterdir()) == [path]
-    assert VersionDocument.objects.get(version=version).status == "pending"
+
+def test_a_file_stored_but_not_recorded_is_adopted_and_the_receipt_goes_out_once(
+    region, contact, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A worker dies after writing the PDF and before recording it; the next attempt adopts
+    the file (its bytes hash to what the dead attempt meant to store) and sends one receipt."""
+    deputy = ContactPersonFactory(region=region, role="deputy").user
+    version = submit_inventory(region=region, user=contact)
+
+    class Killed(BaseException):
+        pass
+
+    def die(document, **kwargs):
+        raise Killed  # the process is gone: no clean-up runs, nothing is recorded
+
+    with monkeypatch.context() as patch:
+        patch.setattr(records, "_version_document_record", die)
+        patch.setattr(records.default_storage, "delete", lambda name: None)
+        with pytest.raises(Killed):
+            records.version_document_render(version_id=version.pk)
+    path = Path(settings.MEDIA_ROOT) / records.version_pdf_storage_name(version)
+    written = path.read_bytes()
+    document = VersionDocument.objects.get(version=version)
+    assert document.status == "pending" and not document.file
+    assert document.expected_sha256 == hashlib.sha256(written).hexdigest()
+
+    monkeypatch.setattr(
+        "inventories.pdf.inventory_version_pdf",
+        lambda version: pytest.fail("the stored file is adopted, not rendered again"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.version_render_pdf.apply(args=[version.pk])
+        tasks.version_render_pdf.apply(args=[version.pk])  # a second delivery changes nothing
+
+    document.refresh_from_db()
+    assert document.status == VersionDocument.Status.READY and document.receipt_complete
+    assert document.file.name == records.version_pdf_storage_name(version)
+    assert document.sha256 == hashlib.sha256(written).hexdigest()
+    assert path.read_bytes() == written and list(path.parent.iterdir()) == [path]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [contact.email, deputy.email, settings.STAFF_MAILBOX]
+    )
+    [receipt] = [m for m in mail.outbox if m.to == [contact.email]]
+    assert receipt.attachments[0][1] == written
 
 
 def test_render_attempts_are_bounded(region, contact, monkeypatch):
@@ -155,31 +226,35 @@ def test_a_failed_receipt_is_resent_only_to_whom_it_did_not_reach(region, contac
     settings.EMAIL_BACKEND = f"{__name__}.FlakyBackend"
     FlakyBackend.refused = {second.email}
 
-    with pytest.raises(ConnectionRefusedError):
-        records.version_receipt_send(version_id=version.pk)
+    assert records.version_receipt_send(version_id=version.pk) is False
     document = VersionDocument.objects.get(version=version)
-    assert document.receipt_sent_to == [contact.email]
-    assert document.receipt_sent_at is None and document.staff_notified_at is None
-    assert "ConnectionRefusedError" in document.receipt_last_error
-    assert document.receipt_attempts == 1
+    assert document.receipt_sent_at is None
+    rows = {row.to: row for row in OutboxMessage.objects.filter(group__startswith="version-")}
+    assert rows[contact.email].status == rows[settings.STAFF_MAILBOX].status == "sent"
+    refused = rows[second.email]
+    assert refused.status == "pending" and refused.attempts == 1
+    assert "ConnectionRefusedError" in refused.last_error
     assert list(
         records.version_documents_due_receipt(now=document.rendered_at + records.SWEEP_GRACE)
     ) == [version.pk]
 
     FlakyBackend.refused = set()
-    assert records.version_receipt_send(version_id=version.pk) is True
-    assert records.version_receipt_send(version_id=version.pk) is False
+    with time_machine.travel(refused.next_attempt_at, tick=False):
+        assert records.version_receipt_send(version_id=version.pk) is True
+        assert records.version_receipt_send(version_id=version.pk) is False
     assert [m.to for m in mail.outbox] == [
         [contact.email],
-        [second.email],
         [settings.STAFF_MAILBOX],
+        [second.email],
     ]
     document.refresh_from_db()
-    assert document.receipt_complete and document.receipt_last_error == ""
+    assert document.receipt_complete
     assert (
         list(records.version_documents_due_receipt(now=document.rendered_at + records.SWEEP_GRACE))
         == []
     )
+    [event] = AuditEvent.objects.filter(action=AuditEvent.Action.RECEIPT_SENT)
+    assert sorted(event.data["recipients"]) == sorted([contact.email, second.email])
 
 
 def test_a_stored_pdf_that_changed_is_not_sent(region, contact):
@@ -189,9 +264,12 @@ def test_a_stored_pdf_that_changed_is_not_sent(region, contact):
 
     with pytest.raises(records.DocumentIntegrityError):
         records.version_receipt_send(version_id=version.pk)
-    assert mail.outbox == []
-    document.refresh_from_db()
-    assert "DocumentIntegrityError" in document.receipt_last_error
+    # Nothing is written for the receipt; the record is flagged and staff told (once).
+    assert not OutboxMessage.objects.filter(kind="receipt").exists()
+    document = VersionDocument.objects.get(version=version)
+    assert document.is_damaged
+    assert [m.to for m in mail.outbox] == []  # the report leaves after commit
+    assert OutboxMessage.objects.filter(kind="records_damaged").count() == 1
 
 
 def test_a_region_without_active_contact_persons_still_notifies_staff(region, contact):

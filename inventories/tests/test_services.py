@@ -13,6 +13,7 @@ from inventories.completeness import inventory_completeness
 from inventories.errors import EditConflict, InventoryLocked
 from inventories.models import (
     AuditEvent,
+    ImmutableAuditEventError,
     ImmutableVersionError,
     Inventory,
     InventoryVersion,
@@ -145,7 +146,7 @@ def test_submitted_inventory_is_read_only(inventory, contact):
                 intervention=item, user=contact, data={"title": "Ändrad"}, revision=item.revision
             )
         with pytest.raises(InventoryLocked):
-            intervention_delete(intervention=item, user=contact)
+            intervention_delete(intervention=item, user=contact, revision=item.revision)
         with pytest.raises(InventoryLocked):
             inventory_submit(inventory=inventory, user=contact)
     item.refresh_from_db()
@@ -189,7 +190,33 @@ def test_a_version_cannot_be_updated_or_deleted(inventory, contact):
         InventoryVersion.objects.all().delete()
     with pytest.raises(ImmutableVersionError):
         InventoryVersion.objects.bulk_update([version], ["sha256"])
+    with pytest.raises(ImmutableVersionError):
+        InventoryVersion.objects.bulk_create(
+            [version], update_conflicts=True, unique_fields=["id"], update_fields=["sha256"]
+        )
     assert InventoryVersion.objects.get(pk=version.pk).snapshot_json != "{}"
+
+
+def test_an_audit_event_cannot_be_updated_or_deleted(inventory, contact):
+    with time_machine.travel(IN_ROUND, tick=False):
+        inventory_submit(inventory=inventory, user=contact)
+    event = AuditEvent.objects.get(action=AuditEvent.Action.SUBMITTED)
+    event.message = "changed"
+    with pytest.raises(ImmutableAuditEventError):
+        event.save()
+    with pytest.raises(ImmutableAuditEventError):
+        event.delete()
+    with pytest.raises(ImmutableAuditEventError):
+        AuditEvent.objects.filter(pk=event.pk).update(message="changed")
+    with pytest.raises(ImmutableAuditEventError):
+        AuditEvent.objects.all().delete()
+    with pytest.raises(ImmutableAuditEventError):
+        AuditEvent.objects.bulk_update([event], ["message"])
+    with pytest.raises(ImmutableAuditEventError):
+        AuditEvent.objects.bulk_create(
+            [event], update_conflicts=True, unique_fields=["id"], update_fields=["message"]
+        )
+    assert AuditEvent.objects.get(pk=event.pk).message != "changed"
 
 
 def test_budget_may_not_exceed_the_start_capital(inventory, contact):

@@ -300,7 +300,10 @@ def test_move_and_delete_an_intervention(signed_in, region, inventory):
     assert "Ja, ta bort insatsen" in html_of(confirm)
     assert "Mål 1" in html_of(confirm)  # the goal that names it is listed
     assert Intervention.objects.filter(pk=first.pk).exists()
-    response = signed_in.post(inventory_url("intervention_delete", region, pk=first.pk))
+    assert f'name="revision" value="{first.revision}"' in html_of(confirm)
+    response = signed_in.post(
+        inventory_url("intervention_delete", region, pk=first.pk), {"revision": first.revision}
+    )
     assert response.status_code == 302
     assert not Intervention.objects.filter(pk=first.pk).exists()
 
@@ -309,8 +312,51 @@ def test_move_and_delete_a_goal(signed_in, region, inventory):
     first, second = inventory.goals.order_by("position")
     signed_in.post(inventory_url("goal_move", region, pk=first.pk), {"direction": "down"})
     assert list(inventory.goals.order_by("position")) == [second, first]
-    signed_in.post(inventory_url("goal_delete", region, pk=second.pk))
+    signed_in.post(
+        inventory_url("goal_delete", region, pk=second.pk), {"revision": second.revision}
+    )
     assert list(inventory.goals.all()) == [first]
+
+
+@pytest.mark.parametrize("kind", ["intervention", "goal"])
+def test_a_delete_after_a_newer_save_is_a_conflict_and_deletes_nothing(
+    region, inventory, contact, deputy, kind
+):
+    first, second = _two_clients(contact, deputy)
+    if kind == "intervention":
+        item = inventory.interventions.order_by("position").first()
+        edit = intervention_post(1, revision=str(item.revision), title="A:s nya rubrik")
+        model, field, seen_text = Intervention, "title", "A:s nya rubrik"
+    else:
+        item = inventory.goals.order_by("position").first()
+        edit = goal_post(1, revision=str(item.revision), goal="A:s nya mål")
+        model, field, seen_text = Goal, "goal", "A:s nya mål"
+    # B opens the delete page; then A saves new text in the item.
+    confirm = second.get(inventory_url(f"{kind}_delete", region, pk=item.pk))
+    assert f'name="revision" value="{item.revision}"' in html_of(confirm)
+    assert first.post(inventory_url(f"{kind}_edit", region, pk=item.pk), edit).status_code == 302
+
+    late = second.post(
+        inventory_url(f"{kind}_delete", region, pk=item.pk), {"revision": item.revision}
+    )
+    assert late.status_code == 409
+    page = html_of(late)
+    assert "Ingenting är borttaget" in page and "conflict-panel" in page
+    assert seen_text in page  # what is saved now is shown
+    assert getattr(model.objects.get(pk=item.pk), field) == seen_text
+    fresh = model.objects.get(pk=item.pk).revision
+    assert f'name="revision" value="{fresh}"' in page
+    # Confirming again, having seen the new text, deletes it.
+    again = second.post(inventory_url(f"{kind}_delete", region, pk=item.pk), {"revision": fresh})
+    assert again.status_code == 302
+    assert not model.objects.filter(pk=item.pk).exists()
+
+
+def test_a_delete_without_the_revision_seen_deletes_nothing(signed_in, region, inventory):
+    item = inventory.interventions.order_by("position").first()
+    response = signed_in.post(inventory_url("intervention_delete", region, pk=item.pk))
+    assert response.status_code == 409
+    assert Intervention.objects.filter(pk=item.pk).exists()
 
 
 def test_edit_an_intervention_and_a_goal(signed_in, region, inventory):
@@ -722,7 +768,9 @@ def test_an_intervention_removed_meanwhile_keeps_the_editors_input(
 ):
     first, second = _two_clients(contact, deputy)
     item = inventory.interventions.order_by("position").first()
-    first.post(inventory_url("intervention_delete", region, pk=item.pk))
+    first.post(
+        inventory_url("intervention_delete", region, pk=item.pk), {"revision": item.revision}
+    )
     late = second.post(
         inventory_url("intervention_edit", region, pk=item.pk),
         intervention_post(1, revision=str(item.revision), title="Min ändring"),

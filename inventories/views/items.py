@@ -81,11 +81,11 @@ class ItemKind:
             revision=form.cleaned_data["revision"],
         )
 
-    def delete(self, page, item):
+    def delete(self, page, item, revision):
         if self.key == "intervention":
-            services.intervention_delete(intervention=item, user=page.user)
+            services.intervention_delete(intervention=item, user=page.user, revision=revision)
         else:
-            services.goal_delete(goal=item, user=page.user)
+            services.goal_delete(goal=item, user=page.user, revision=revision)
 
     def move(self, page, item, direction):
         if self.key == "intervention":
@@ -244,15 +244,30 @@ def _item_delete(request, page, kind, pk):
     item = kind.find(page, pk)
     if item is None:
         raise Http404
-    status = 200
+    status, conflict = 200, None
     if request.method == "POST":
         require_contact(page)
         if not page.locked_reason:
             name = kind.name_of(item)
             try:
-                kind.delete(page, item)
+                # The revision the confirmation page showed; none (an old page) never matches.
+                revision = int(request.POST.get("revision", ""))
+            except ValueError:
+                revision = -1
+            try:
+                kind.delete(page, item, revision)
             except InventoryLocked as exc:
                 page.locked_reason = exc.messages[0]
+            except EditConflict as exc:
+                page.refresh()
+                item = kind.find(page, pk)
+                conflict = conflict_context(
+                    exc,
+                    saved_by=last_change_actor(inventory=page.inventory, key=kind.key, pk=pk),
+                    revision=item.revision,
+                )
+                conflict["delete"] = True
+                conflict["seen_revision"] = revision if revision >= 0 else None
             else:
                 messages.success(request, titles["deleted"] % {"name": name})
                 return redirect(kind.list_url(page))
@@ -263,6 +278,7 @@ def _item_delete(request, page, kind, pk):
         {
             "kind": kind,
             "item": item,
+            "conflict": conflict,
             "shown": display.item(page.inventory, kind.key, item),
             "back_url": kind.list_url(page, item),
             "linked_goals": display.goals_linked_to(page.inventory, item)

@@ -232,21 +232,33 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True
+# acks_late is set per task, only on tasks that are safe to run twice (see README, "Running it
+# like production"); with it, a task whose worker process dies is delivered again.
+CELERY_TASK_ACKS_LATE = False
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing must not hang a request when the broker is down: give up fast, the sweepers resend.
-CELERY_TASK_PUBLISH_RETRY = True
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.5,
+# A broker that is down or hangs (accepts connections, never answers) must cost a request about
+# a second, not 5-20: one attempt, short timeouts. The work is already recorded in the database
+# and a beat sweeper queues it again (portal/queue.py).
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+BROKER_SOCKET_TIMEOUT = 1
+#: The worker waits longer for Redis than a web request does (portal/celery.py).
+WORKER_BROKER_SOCKET_TIMEOUT = 10
+#: An unacknowledged (acks_late) task is delivered again after this many seconds. It must exceed
+#: the longest such task from being reserved to being acknowledged: a retry countdown (at most
+#: TASK_RETRY_MAX_COUNTDOWN) plus its time limit (at most 300 s). Tasks longer than that (the
+#: weekly integrity check) do not use acks_late.
+BROKER_VISIBILITY_TIMEOUT = 20 * 60
+TASK_RETRY_MAX_COUNTDOWN = 10 * 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": BROKER_SOCKET_TIMEOUT,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
 }
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
 CELERY_BEAT_SCHEDULE = {
     "portal-purge-sign-in-failures": {
@@ -262,10 +274,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reminders.tasks.reminders_sweep",
         "schedule": crontab(minute="*/5"),
     },
-    # Return-for-completion e-mails that a broken broker or SMTP server held back.
-    "inventories-resend-return-notices": {
-        "task": "inventories.tasks.inventory_returned_send_unsent",
-        "schedule": timedelta(minutes=10),
+    # Every official e-mail in the outbox that a broken broker or SMTP server held back.
+    "portal-outbox-send-due": {
+        "task": "portal.tasks.outbox_send_due",
+        "schedule": timedelta(minutes=1),
+    },
+    # Integrity of the copy of record: re-hash every snapshot and PDF (Monday 03:30).
+    "inventories-verify-records": {
+        "task": "inventories.tasks.records_verify",
+        "schedule": crontab(minute=30, hour=3, day_of_week=1),
     },
     # PDF copies of record and receipts that a broken broker or a failing render held back.
     "inventories-sweep-missing-pdfs": {

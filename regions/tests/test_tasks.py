@@ -135,6 +135,12 @@ def test_smtp_failures_are_recorded_retried_with_backoff_and_swept_up_later(sett
     assert invitation.send_attempts == 2
     assert invitation.last_error == ""
     assert len(mail.outbox) == 1
+    # Every attempt carries the same Message-ID (a copy after a crash is recognisable).
+    from regions.services import invitation_email
+
+    assert (
+        mail.outbox[0].message()["Message-ID"] == invitation_email(invitation).headers["Message-ID"]
+    )
 
 
 def test_the_task_retries_mail_server_and_network_errors_with_growing_delays():

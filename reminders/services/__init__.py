@@ -10,8 +10,8 @@ The sweep (``reminders.tasks.reminders_sweep``, every five minutes from beat) do
 2. ``reminders_send_due`` claims pending rows with ``select_for_update(skip_locked=True)``, one
    row per transaction, checks the row still applies, sends it and records the outcome. Ten
    sweeps at once each get different rows, so each reminder leaves once. An SMTP failure is
-   retried with exponential backoff; after ``MAX_ATTEMPTS`` the row is failed and staff see it in
-   the admin.
+   retried with exponential backoff (at most an hour apart); after ``MAX_ATTEMPTS`` the row shows
+   as failed in the admin, and it is still retried until it is sent or its step is superseded.
 
 ``deadline_extend`` grants a region a new deadline: it records the extension, puts the notice to
 the region in the ledger (keyed by the new deadline, so it goes once) and makes the remaining

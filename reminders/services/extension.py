@@ -94,7 +94,9 @@ def deadline_extend(*, inventory, new_deadline, reason, actor) -> Inventory:
     region, round_ = locked.region, locked.round
     # Rows for the old deadline that have not gone out yet will not.
     Reminder.objects.filter(
-        round=round_, scope=region.code, status=Reminder.Status.PENDING
+        round=round_,
+        scope=region.code,
+        status__in=(Reminder.Status.PENDING, Reminder.Status.FAILED),
     ).exclude(deadline=new_deadline).update(
         status=Reminder.Status.SKIPPED,
         note=_("Regionen har fått en ny sista dag; påminnelserna följer den."),

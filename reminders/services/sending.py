@@ -19,14 +19,22 @@ from .planning import reminders_plan_due
 
 logger = logging.getLogger(__name__)
 
-#: A row is failed after this many SMTP attempts.
+#: A row is shown as failed (to staff) after this many attempts; it is still retried while its
+#: step is current, and skipped once a later step or a new deadline supersedes it.
 MAX_ATTEMPTS = 5
-#: The first retry waits this long; each further one twice as long (5, 10, 20, 40 minutes).
+#: The first retry waits this long; each further one twice as long (5, 10, 20, 40 minutes), and
+#: never longer than ``RETRY_MAX``.
 RETRY_BASE = datetime.timedelta(minutes=5)
+RETRY_MAX = datetime.timedelta(hours=1)
 
 
 def _backoff(attempts: int) -> datetime.timedelta:
-    return RETRY_BASE * (2 ** max(attempts - 1, 0))
+    return min(RETRY_BASE * (2 ** max(attempts - 1, 0)), RETRY_MAX)
+
+
+#: Rows the sweep tries to send: pending ones, and failed ones whose step may still be current
+#: (building the message skips a row that a later step or a new deadline superseded).
+RETRIED = (Reminder.Status.PENDING, Reminder.Status.FAILED)
 
 
 def _save(reminder, now, *fields):
@@ -35,15 +43,15 @@ def _save(reminder, now, *fields):
 
 
 def _attempt_failed(reminder, exc, now) -> str:
-    """Count the attempt; retry later with backoff, or give up after ``MAX_ATTEMPTS``."""
+    """Count the attempt and retry later with backoff; from ``MAX_ATTEMPTS`` on the row shows as
+    failed for staff, and is still retried until it is sent or superseded."""
     reminder.attempts += 1
     reminder.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
+    reminder.next_attempt_at = now + _backoff(reminder.attempts)
+    outcome = "retry"
     if reminder.attempts >= MAX_ATTEMPTS:
         reminder.status = Reminder.Status.FAILED
         outcome = reminder.status
-    else:
-        reminder.next_attempt_at = now + _backoff(reminder.attempts)
-        outcome = "retry"
     _save(reminder, now, "attempts", "last_error", "status", "next_attempt_at")
     logger.warning(
         "Reminder %s to %s not sent (attempt %s): %s",
@@ -63,7 +71,7 @@ def reminder_deliver(reminder, *, now=None) -> str:
     ``"retry"`` when the attempt failed and another one is scheduled.
     """
     now = now or timezone.now()
-    if reminder.status != Reminder.Status.PENDING:
+    if reminder.status not in RETRIED:
         return reminder.status
     inventory = None
     try:
@@ -128,7 +136,7 @@ def reminders_send_due(*, now=None) -> Counter:
     now = now or timezone.now()
     outcomes: Counter[str] = Counter()
     seen = set()
-    due = Reminder.objects.filter(status=Reminder.Status.PENDING, next_attempt_at__lte=now)
+    due = Reminder.objects.filter(status__in=RETRIED, next_attempt_at__lte=now)
     while True:
         with transaction.atomic():
             reminder = _claim(due.order_by("next_attempt_at", "id"))
@@ -147,9 +155,7 @@ def reminder_send(*, reminder_id, now=None) -> str | None:
     now = now or timezone.now()
     with transaction.atomic():
         reminder = _claim(
-            Reminder.objects.filter(
-                pk=reminder_id, status=Reminder.Status.PENDING, next_attempt_at__lte=now
-            )
+            Reminder.objects.filter(pk=reminder_id, status__in=RETRIED, next_attempt_at__lte=now)
         )
         if reminder is None:
             return None

@@ -435,12 +435,55 @@ def test_smtp_down_retries_with_backoff_then_fails_visibly(skane, smtp_down):
         after = Reminder.objects.get(scope="12").attempts
         if after != (before or 0):
             attempts_at.append(moment.strftime("%H:%M"))
-    # 5, 10, 20 and 40 minutes between the attempts; then it is failed and left alone.
-    assert attempts_at == ["08:00", "08:05", "08:15", "08:35", "09:15"]
+    # 5, 10, 20 and 40 minutes between the attempts; then it shows as failed, and is still
+    # tried again (at most an hour apart) while its step is current.
+    assert attempts_at == ["08:00", "08:05", "08:15", "08:35", "09:15", "10:15"]
     row = Reminder.objects.get(scope="12")
-    assert (row.status, row.attempts) == (Reminder.Status.FAILED, MAX_ATTEMPTS)
+    assert (row.status, row.attempts) == (Reminder.Status.FAILED, MAX_ATTEMPTS + 1)
     assert "ConnectionRefusedError" in row.last_error
     assert row.sent_at is None
+
+
+def test_a_failed_row_is_sent_by_itself_when_smtp_returns(skane, smtp_down, smtp_sink):
+    """An SMTP outage of hours: the row fails visibly, then goes out once, with no staff action."""
+    only_regions(skane)
+    user = _contact(skane)
+    smtp_down.EMAIL_PORT = _closed_port()
+    for moment in _every_five_minutes(at(2019, 12, 21, 8, 0), at(2019, 12, 21, 12, 0)):
+        sweep(moment)
+    assert Reminder.objects.get().status == Reminder.Status.FAILED
+    smtp_down.EMAIL_PORT = smtp_sink.port  # the mail server is back at 12:00
+    for moment in _every_five_minutes(at(2019, 12, 21, 12, 5), at(2019, 12, 21, 14, 0)):
+        sweep(moment)
+    messages = smtp_sink.wait_for(1)
+    assert [m["to"] for m in messages] == [[user.email]]
+    row = Reminder.objects.get()
+    assert row.status == Reminder.Status.SENT and row.last_error == ""
+    assert messages[0]["message"]["Message-ID"].strip() == row.message_id
+
+
+def test_a_failed_row_whose_step_is_superseded_is_skipped_and_the_new_step_sent(
+    skane, smtp_down, smtp_sink
+):
+    only_regions(skane)
+    user = _contact(skane)
+    smtp_down.EMAIL_PORT = _closed_port()
+    for moment in _every_five_minutes(at(2019, 12, 21, 8, 0), at(2019, 12, 21, 10, 0)):
+        sweep(moment)
+    first = Reminder.objects.get()
+    assert first.status == Reminder.Status.FAILED
+    # The mail server stays down until the next step (14 days before the deadline) is due.
+    sweep(at(2020, 1, 6, 7, 55))
+    smtp_down.EMAIL_PORT = smtp_sink.port
+    for moment in _every_five_minutes(at(2020, 1, 6, 8, 0), at(2020, 1, 6, 9, 0)):
+        sweep(moment)  # the old row is skipped at its next attempt (at most an hour later)
+    first.refresh_from_db()
+    assert first.status == Reminder.Status.SKIPPED
+    assert "Ersatt av ett senare steg" in first.note
+    messages = smtp_sink.wait_for(1)
+    assert [m["to"] for m in messages] == [[user.email]]
+    [sent] = Reminder.objects.filter(status=Reminder.Status.SENT)
+    assert sent.step != first.step
 
 
 def test_smtp_back_before_the_last_attempt_sends_exactly_once(skane, smtp_down, smtp_sink):

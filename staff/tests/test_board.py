@@ -193,4 +193,24 @@ def test_board_runs_the_same_number_of_queries_for_21_and_290_regions(
         response = client.get(board_url())
     assert response.content.decode().count('<tr data-region="') == 290
     assert len(with_290) == len(with_21), [q["sql"][:120] for q in with_290.captured_queries]
-    assert len(with_21) <= 15  # session, user, group check, rounds, regions, contacts, …
+    # session, user, group check, rounds, regions, contacts, …, damaged copies, e-mail summary
+    assert len(with_21) <= 17
+
+
+def test_board_sums_up_e_mails_waiting_after_failures(client, staff_user, region, contact):
+    from portal.emails import Email
+    from portal.models import OutboxMessage
+    from portal.outbox import outbox_message_add
+
+    client.force_login(staff_user)
+    assert 'data-testid="delivery-problems"' not in client.get(board_url()).content.decode()
+    row = outbox_message_add(
+        key="test:1",
+        group="test",
+        kind="receipt",
+        email=Email(template="emails/returned", to=[contact.email], context={}),
+    )
+    OutboxMessage.objects.filter(pk=row.pk).update(attempts=3, last_error="OSError: down")
+    page = client.get(board_url()).content.decode()
+    assert 'data-testid="delivery-problems"' in page
+    assert "1 kvitto eller besked" in page and "försöker igen av sig själv" in page

@@ -209,7 +209,7 @@ def test_diff_of_a_real_return_and_resubmission(region, contact, staff_user):
             data={"actors": "Lunds universitet, kommunerna och Region Skåne"},
             revision=first.revision,
         )
-        intervention_delete(intervention=second, user=contact)
+        intervention_delete(intervention=second, user=contact, revision=second.revision)
         added = intervention_create(
             inventory=inventory,
             user=contact,

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
 from inventories.errors import InventoryLocked
 from inventories.models import AuditEvent, Inventory, InventoryVersion
@@ -17,8 +18,10 @@ from inventories.services import (
     inventory_return_for_completion,
     inventory_submit,
 )
-from inventories.services.review import inventory_returned_notify
+from inventories.services.review import inventory_returned_group
 from inventories.tests.factories import open_inventory, round_2019
+from portal.models import OutboxMessage
+from portal.outbox import outbox_group_deliver, outbox_send_due
 from regions.models import ContactPerson
 from regions.tests.factories import ContactPersonFactory, UserFactory
 from staff.services import (
@@ -157,38 +160,48 @@ def test_return_message_reaches_the_regions_active_contact_persons(
     assert "Mål 2 saknar indikator &lt;b&gt;nu&lt;/b&gt;." in html
     assert "/region/region-skane/" in message.body
     event = AuditEvent.objects.get(action=AuditEvent.Action.RETURNED)
-    assert event.data["notice_complete"] is True
-    assert sorted(event.data["notified_emails"]) == sorted([contact.email, deputy.email])
+    rows = OutboxMessage.objects.filter(group=inventory_returned_group(event.pk))
+    assert sorted(rows.values_list("to", flat=True)) == sorted([contact.email, deputy.email])
+    assert {row.status for row in rows} == {"sent"}
+    assert {m.extra_headers["Message-ID"] for m in mail.outbox} == {r.message_id for r in rows}
 
 
 def test_return_notice_goes_once_even_after_a_failure_and_a_retry(
-    region, contact, staff_user, submitted, django_capture_on_commit_callbacks
+    region, contact, staff_user, submitted, settings
 ):
     deputy = ContactPersonFactory(region=region, role=ContactPerson.Role.DEPUTY).user
     inventory_return_for_completion(inventory=submitted, actor=staff_user, message="Komplettera.")
     event = AuditEvent.objects.get(action=AuditEvent.Action.RETURNED)
+    group = inventory_returned_group(event.pk)
     mail.outbox.clear()
-    from portal import emails
+    settings.EMAIL_BACKEND = "staff.tests.test_review.RefusingBackend"
+    RefusingBackend.refused = {deputy.email}
 
-    real_send = emails.send_email
-    calls = []
+    assert outbox_group_deliver(group=group) == {"sent": 1, "retry": 1}
+    assert [m.to for m in mail.outbox] == [[contact.email]]
+    refused = OutboxMessage.objects.get(group=group, to=deputy.email)
+    assert refused.status == "pending" and "SMTP server went away" in refused.last_error
 
-    def flaky(email, **kwargs):
-        calls.append(email.to[0])
-        if len(calls) == 2:
-            raise OSError("SMTP server went away")
-        return real_send(email, **kwargs)
-
-    with mock.patch("inventories.services.review.send_email", side_effect=flaky):
-        with pytest.raises(OSError):
-            inventory_returned_notify(event_id=event.pk)
-    assert len(mail.outbox) == 1
-    first = mail.outbox[0].to[0]
-    # The retry mails only the one who did not get it; a further delivery mails nobody.
-    assert inventory_returned_notify(event_id=event.pk) == 1
-    assert inventory_returned_notify(event_id=event.pk) == 0
+    # The retry (after its backoff) mails only the one who did not get it; later runs nobody.
+    RefusingBackend.refused = set()
+    assert outbox_group_deliver(group=group) == {}  # not due yet
+    with time_machine.travel(refused.next_attempt_at, tick=False):
+        assert outbox_send_due() == {"sent": 1}
+        assert outbox_send_due() == {}
     assert sorted(m.to[0] for m in mail.outbox) == sorted([contact.email, deputy.email])
-    assert first in (contact.email, deputy.email)
+    # The audit entry is append-only: it holds the decision, the outbox holds the delivery.
+    event.refresh_from_db()
+    assert event.data == {"version": 1}
+
+
+class RefusingBackend(LocmemBackend):
+    refused: set = set()
+
+    def send_messages(self, messages):
+        for message in messages:
+            if set(message.to) & self.refused:
+                raise OSError("SMTP server went away")
+        return super().send_messages(messages)
 
 
 def test_replacing_the_contact_person_keeps_the_draft_with_the_region(
@@ -289,11 +302,11 @@ def test_return_notice_is_sent_by_the_real_worker_over_smtp(
 def test_a_notice_held_back_by_a_broken_broker_is_sent_by_the_sweeper(
     region, contact, staff_user, submitted, django_capture_on_commit_callbacks
 ):
-    from inventories import tasks as tasks_review
+    from portal import tasks as portal_tasks
 
     mail.outbox.clear()
     with mock.patch.object(
-        tasks_review.inventory_returned_send, "apply_async", side_effect=OSError("broker down")
+        portal_tasks.outbox_group_send, "apply_async", side_effect=OSError("broker down")
     ):
         with django_capture_on_commit_callbacks(execute=True):
             returned = inventory_return_for_completion(
@@ -301,6 +314,6 @@ def test_a_notice_held_back_by_a_broken_broker_is_sent_by_the_sweeper(
             )
     assert returned.status == Inventory.Status.RETURNED  # the return itself is not lost
     assert mail.outbox == []
-    assert tasks_review.inventory_returned_send_unsent() == 1
+    assert portal_tasks.outbox_send_due() == {"sent": 1}
     assert [m.to for m in mail.outbox] == [[contact.email]]
-    assert tasks_review.inventory_returned_send_unsent() == 0
+    assert portal_tasks.outbox_send_due() == {}

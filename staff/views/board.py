@@ -27,5 +27,7 @@ def board(request, round_slug):
             "round": round_,
             "rounds": list(selectors.rounds_for_staff()),
             "board": selectors.board_for_round(round_),
+            "damaged": list(selectors.damaged_documents(round_)),
+            "delivery": selectors.delivery_problems(round_),
         },
     )

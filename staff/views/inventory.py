@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from inventories.models import Inventory
 from inventories.pdf import version_pdf_context
 from inventories.services import review
+from inventories.services.integrity import version_damage
 from portal.formatting import days_label, days_until
 from portal.permissions import staff_required
 from staff import selectors, services
@@ -166,6 +167,7 @@ def version_detail(request, round_slug, region_slug, number):
         raise Http404
     version = selectors.version_for_staff(inventory=inventory, number=number)
     previous = selectors.version_previous(version)
+    damage = version_damage(version=version)
     snapshot = version.snapshot
     diff = version_diff(previous.snapshot, snapshot) if previous else None
     return render(
@@ -178,6 +180,7 @@ def version_detail(request, round_slug, region_slug, number):
             version=version,
             previous=previous,
             document=getattr(version, "document", None),
+            damage=damage,
             diff=diff,
             content=version_pdf_context(snapshot, sha256=version.sha256),
             versions=list(inventory.versions.all()),
@@ -189,6 +192,7 @@ def version_detail(request, round_slug, region_slug, number):
 def audit_history(request, round_slug, region_slug):
     round_, region, inventory = load(round_slug, region_slug)
     events = list(selectors.audit_for_inventory(round_=round_, region=region, inventory=inventory))
+    selectors.audit_attach_return_notices(events)
     return render(
         request,
         "staff/audit.html",
