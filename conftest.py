@@ -95,9 +95,9 @@ def celery_worker(broker_url, transactional_db, settings):
 def worker_timeouts(app) -> None:
     """What ``celery worker`` does at start (portal.celery): a worker's longer socket timeout.
     An in-process test worker is not started by ``celery worker``, so it is applied here."""
-    from portal.celery import _worker_broker_timeouts
+    from portal.celery import worker_broker_timeouts
 
-    _worker_broker_timeouts(conf=app.conf)
+    worker_broker_timeouts(conf=app.conf)
 
 
 def reset_broker_connections(app) -> None:

@@ -13,7 +13,7 @@ app.autodiscover_tasks()
 
 
 @celeryd_init.connect
-def _worker_broker_timeouts(sender=None, conf=None, **kwargs):
+def worker_broker_timeouts(sender=None, conf=None, **kwargs):
     """A worker waits longer for Redis than a web request does: the short socket timeout of the
     settings keeps a hanging broker from holding a request; a worker has no one waiting."""
     from django.conf import settings
