@@ -60,8 +60,17 @@ def _broker_status() -> str:
     from portal.celery import app
 
     try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+        # A connection from Celery's pool, kept open between checks: no new TCP connection and
+        # handshake per call. The ping is a round trip, so a broker that went away is reported.
+        with app.pool.acquire(block=True, timeout=2) as conn:
+            try:
+                conn.ensure_connection(max_retries=1, timeout=2)
+                client = getattr(conn.default_channel, "client", None)
+                if client is not None:
+                    client.ping()
+            except Exception:
+                conn.close()  # the next check connects afresh
+                raise
     except Exception as exc:  # noqa: BLE001
         return f"down ({exc.__class__.__name__})"
     return "ok"
