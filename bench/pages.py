@@ -466,14 +466,30 @@ def run_wrk(wrk: str, page: Page, duration: str) -> dict:
 
 
 def resync_posters(page: Page) -> None:
-    """After a run the threads' revisions are gone: read each inventory's revision again."""
+    """After a run the threads' revisions are gone: read each inventory's revision again, once
+    the server has finished the saves still in flight when wrk stopped (stable for 2 s)."""
+    from django.db import connections
+
     from inventories.models import CurrentState
 
+    def revisions():
+        found = dict(
+            CurrentState.objects.filter(inventory__round__slug="bench").values_list(
+                "inventory__region__slug", "revision"
+            )
+        )
+        connections.close_all()
+        return found
+
+    before = revisions()
+    for _ in range(30):
+        time.sleep(2)
+        now = revisions()
+        if now == before:
+            break
+        before = now
     for poster in page.extra["posters"]:
-        slug = poster["path"].split("/")[2]
-        poster["revision"] = CurrentState.objects.get(
-            inventory__region__slug=slug, inventory__round__slug="bench"
-        ).revision
+        poster["revision"] = before[poster["path"].split("/")[2]]
 
 
 def start_gunicorn() -> subprocess.Popen:
@@ -584,11 +600,9 @@ def main() -> int:
             check_served(page)
             if page.kind == "post":
                 resync_posters(page)
-                connections.close_all()
             run_wrk(wrk, page, "1s")  # warm both workers
             if page.kind == "post":
                 resync_posters(page)
-                connections.close_all()
             page.result = run_wrk(wrk, page, DURATION)
             print(
                 f"  {page.label}: {page.result['rps']:.1f} req/s, p95 {page.result['p95']:.1f} ms",
