@@ -2,6 +2,7 @@
 
 import base64
 import logging
+from typing import cast
 from urllib.parse import urlencode
 
 from axes.utils import reset as axes_reset
@@ -57,12 +58,15 @@ def _database_ok(alias="default") -> tuple[bool, str]:
 def _broker_status() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER or not settings.CELERY_BROKER_URL:
         return "inline"
+    from kombu import Connection
+
     from portal.celery import app
 
     try:
         # A connection from Celery's pool, kept open between checks: no new TCP connection and
         # handshake per call. The ping is a round trip, so a broker that went away is reported.
-        with app.pool.acquire(block=True, timeout=2) as conn:
+        # (celery-types calls the pool's resources producers; they are kombu connections.)
+        with cast(Connection, app.pool.acquire(block=True, timeout=2)) as conn:
             try:
                 conn.ensure_connection(max_retries=1, timeout=2)
                 client = getattr(conn.default_channel, "client", None)
