@@ -264,9 +264,10 @@ def measure_sweep(label, sink):
     }
     result["per_row"] = result["queries"] / max(rows, 1)
     result["rate"] = rows / elapsed if elapsed else 0.0
+    outcomes = ", ".join(f"{k}: {v}" for k, v in outcome.items())
     print(
         f"{label:>7} open inventories | whole sweep (plan + send over SMTP): {elapsed:6.1f} s, "
-        f"{rows} rows dealt with ({dict(outcome)}), {sent} e-mails received by the sink over "
+        f"{rows} rows dealt with ({outcomes}), {sent} e-mails received by the sink over "
         f"{result['connections']} SMTP connections, {result['queries']} queries "
         f"({result['per_row']:.1f} per row), {result['rate']:.0f} rows/s"
     )
