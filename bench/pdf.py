@@ -1,23 +1,32 @@
 #!/usr/bin/env python
-"""Benchmark the PDF copy of record: a full inventory with 30 interventions and 15 goals.
+"""Benchmark the PDF copy of record: a full inventory (30 interventions, 15 goals) and one with
+300 interventions, both with realistic text.
 
     .venv/bin/python bench/pdf.py [runs]
 
-Builds a throwaway SQLite database (a temporary file, whatever DATABASE_URL says), submits Region
-Skåne's 2019 inventory filled by the test factories (every field of all three parts, 30
-interventions, 15 goals, the budget) and renders that version through
-``inventories.pdf.inventory_version_pdf`` ``runs`` times (default 15).
+Builds a throwaway SQLite database (a temporary file, whatever DATABASE_URL says), submits two
+2019 inventories filled by the test factories (every field of all three parts, the budget) and
+then given the texts real inventories have: long Swedish paragraphs with å, ä and ö in every text
+of Del 1 and Del 3 and in each intervention's description, perspectives and actors. Region Skåne
+has 30 interventions and 15 goals (rendered ``runs`` times, default 15), Region Stockholm 300
+interventions (rendered ``runs // 5`` times, at least 3), both through
+``inventories.pdf.inventory_version_pdf``.
 
 For comparison it renders, in the same runs and interleaved with ours, a plain HTML page of the
 same text: every block of text of our document (heading, label, value, table row) as a ``<p>``,
-no stylesheet, no running header or footer, no PDF/A, WeasyPrint's defaults. The ratio of the
-medians is what our layout, fonts, page furniture and PDF/A cost on top of the text itself.
+in the same font (DejaVu Sans at the same size), with no other stylesheet, no running header or
+footer, no PDF/A. The ratio of the medians is what our layout, page furniture and PDF/A cost on
+top of the text itself.
 
-Prints the median wall time of each, the ratio, peak RSS of the process and the peak of Python
-allocations during one render (tracemalloc). Goal: ratio <= 1.3 and our median under 1 s.
+Prints the median wall and CPU time of each, the ratio, peak RSS of the process and the peak of
+Python allocations during one render (tracemalloc). Goals (issue 17): the full inventory under
+0.8 s, 300 interventions under 4 s (judged on CPU time: rendering is single-threaded, and wall
+time on a shared machine measures the other processes), ratio <= 1.3 for both. Exits 1 when a
+goal is missed.
 """
 
 import datetime
+import io
 import os
 import resource
 import statistics
@@ -47,25 +56,74 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 IN_ROUND = datetime.datetime(2019, 11, 15, 10, 0, tzinfo=STOCKHOLM)
 INTERVENTIONS = 30
 GOALS = 15
+MANY_INTERVENTIONS = 300
+FULL_GOAL_S, MANY_GOAL_S, RATIO_GOAL = 0.8, 4.0, 1.3
+SENTENCES = [
+    "Region {region} har under de senaste åren stärkt näringslivets omställning till en hållbar "
+    "ekonomi, med särskilt fokus på små och medelstora företag i länets mindre tätorter.",
+    "Företagen möter långa avstånd till högskolor och forskningsmiljöer, svårigheter att "
+    "rekrytera rätt kompetens och en begränsad tillgång till riskkapital i tidiga skeden.",
+    "Samtidigt växer efterfrågan på fossilfria lösningar, och flera företag har utvecklat "
+    "produkter som redan säljs på den internationella marknaden.",
+    "Insatsen bygger vidare på befintliga styrkeområden och ökar samverkan mellan kommuner, "
+    "lärosäten, länsstyrelsen och näringslivets organisationer.",
+    "Kvinnor och män, unga och äldre samt personer med utländsk bakgrund ska få del av "
+    "resurserna på lika villkor; uppföljningen redovisar utfallet uppdelat på dessa grupper.",
+    "Erfarenheterna från tidigare programperioder visar att långsiktiga åtaganden och tydliga "
+    "mål ger bättre effekter än kortsiktiga projekt med många små aktörer.",
+    "Under första året kartläggs behoven i de fjorton kommunerna; därefter följer pilotinsatser "
+    "i tre delregioner innan arbetet sprids till hela länet.",
+    "Resultaten återförs årligen till regionala utvecklingsnämnden och till de nätverk där "
+    "företagen själva formulerar nästa steg i omställningen.",
+]
 BLOCKS = {"h1", "h2", "h3", "h4", "p", "dt", "dd", "tr", "li"}
 
 
-def submitted_version():
+def paragraphs(region: str, seed: int, sentences: int) -> str:
+    """Long Swedish text: paragraphs of four sentences, varied by ``seed``."""
+    chosen = [
+        SENTENCES[(seed + k * 3) % len(SENTENCES)].format(region=region) for k in range(sentences)
+    ]
+    return "\n\n".join(" ".join(chosen[k : k + 4]) for k in range(0, len(chosen), 4))
+
+
+def realistic_texts(inventory) -> None:
+    """The texts real inventories have: about 1,000 characters (two paragraphs) in each text of
+    Del 1 and Del 3, 800 in an intervention's description, a sentence or two per perspective."""
+    from inventories.models import CurrentState, TargetState
+
+    name = inventory.region.name
+    for model in (CurrentState, TargetState):
+        model.objects.filter(inventory=inventory).update(
+            **{field: paragraphs(name, n, 6) for n, field in enumerate(model.TEXT_FIELDS)}
+        )
+    for n, item in enumerate(inventory.interventions.order_by("position")):
+        item.description = paragraphs(name, n, 5)
+        item.perspective_gender = paragraphs(name, n + 1, 2)
+        item.perspective_age = paragraphs(name, n + 2, 1)
+        item.perspective_background = paragraphs(name, n + 3, 1)
+        item.actors = "Lunds universitet, Malmö stad, Skånes Näringsliv och länets fjorton kommuner"
+        item.save()
+    for n, goal in enumerate(inventory.goals.order_by("position")):
+        goal.goal = paragraphs(name, n, 1)
+        goal.save()
+
+
+def submitted_version(code: str, interventions: int):
     import time_machine
-    from django.core.management import call_command
 
     from inventories.services import inventory_submit
     from inventories.tests.factories import open_inventory, round_2019
     from regions.models import Region
     from regions.tests.factories import ContactPersonFactory
 
-    call_command("migrate", verbosity=0)
-    region = Region.objects.get(code="12")
+    region = Region.objects.get(code=code)
     user = ContactPersonFactory(region=region, user__full_name="Åsa Öberg").user
     with time_machine.travel(IN_ROUND, tick=False):
         inventory = open_inventory(
-            round=round_2019(), region=region, user=user, interventions=INTERVENTIONS, goals=GOALS
+            round=round_2019(), region=region, user=user, interventions=interventions, goals=GOALS
         )
+        realistic_texts(inventory)
         return inventory_submit(inventory=inventory, user=user)
 
 
@@ -102,17 +160,19 @@ def plain_page(html: str) -> str:
     parser.feed(html)
     parser.flush()
     body = "".join(f"<p>{escape(text)}</p>\n" for text in parser.blocks)
-    return f"<!doctype html>\n<html><head><meta charset='utf-8'></head><body>\n{body}</body></html>"
+    style = "<style>html { font-family: 'DejaVu Sans'; font-size: 9.5pt; }</style>"
+    return (
+        f"<!doctype html>\n<html><head><meta charset='utf-8'>{style}</head><body>\n{body}"
+        "</body></html>"
+    )
 
 
-def main():
+def measure(version, runs: int, label: str, goal_s: float) -> bool:
     from pypdf import PdfReader
     from weasyprint import HTML
 
     from inventories.pdf import inventory_version_pdf, version_pdf_html
 
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 15
-    version = submitted_version()
     plain = plain_page(version_pdf_html(version))
 
     def ours():
@@ -123,16 +183,16 @@ def main():
 
     # Warm up both (fonts, caches), and check what we measure.
     ours_pdf, plain_pdf = ours(), baseline()
-    pages = len(PdfReader(__import__("io").BytesIO(ours_pdf)).pages)
-    plain_pages = len(PdfReader(__import__("io").BytesIO(plain_pdf)).pages)
+    pages = len(PdfReader(io.BytesIO(ours_pdf)).pages)
+    plain_pages = len(PdfReader(io.BytesIO(plain_pdf)).pages)
 
     tracemalloc.start()
     ours()
     _current, python_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
-    timings = {"ours": [], "plain": []}
-    cpu = {"ours": [], "plain": []}
+    timings: dict[str, list[float]] = {"ours": [], "plain": []}
+    cpu: dict[str, list[float]] = {"ours": [], "plain": []}
     for _ in range(runs):
         for name, render in (("ours", ours), ("plain", baseline)):
             started, started_cpu = time.perf_counter(), time.process_time()
@@ -144,8 +204,9 @@ def main():
     ratio = median["ours"] / median["plain"]
     ratio_cpu = median_cpu["ours"] / median_cpu["plain"]
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    characters = sum(len(block) for block in _blocks(version_pdf_html(version)))
 
-    print(f"PDF copy of record: {INTERVENTIONS} interventions, {GOALS} goals, {runs} runs each")
+    print(f"PDF copy of record: {label}, {runs} runs each, {characters:,} characters of text")
     print(
         f"  ours  : median {median['ours'] * 1000:7.1f} ms wall, "
         f"{median_cpu['ours'] * 1000:7.1f} ms CPU, {pages} pages, {len(ours_pdf)} bytes"
@@ -153,15 +214,46 @@ def main():
     print(
         f"  plain : median {median['plain'] * 1000:7.1f} ms wall, "
         f"{median_cpu['plain'] * 1000:7.1f} ms CPU, {plain_pages} pages, {len(plain_pdf)} bytes "
-        "(same text, no CSS, no PDF/A)"
+        "(same text, same font, no other CSS, no PDF/A)"
     )
-    print(f"  ratio : {ratio:.2f} wall, {ratio_cpu:.2f} CPU (goal <= 1.3)")
+    print(f"  ratio : {ratio:.2f} wall, {ratio_cpu:.2f} CPU (goal <= {RATIO_GOAL})")
     print(f"  load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"  peak RSS of the process: {peak_rss_mib:.0f} MiB")
+    print(f"  peak RSS of the process so far: {peak_rss_mib:.0f} MiB")
     print(f"  peak Python allocations during one render: {python_peak / 2**20:.1f} MiB")
-    ok = ratio <= 1.3 and median["ours"] < 1.0
-    print("  goal met" if ok else "  GOAL MISSED (ratio <= 1.3 and median < 1 s)")
+    # The time goal is judged on CPU time: WeasyPrint is single-threaded, so on an idle machine
+    # CPU time is the wall time, and on this shared machine wall time mostly measures the others.
+    ok = ratio <= RATIO_GOAL and median_cpu["ours"] < goal_s
+    print(
+        "  goal met"
+        if ok
+        else f"  GOAL MISSED (ratio <= {RATIO_GOAL} and median CPU time < {goal_s} s)"
+    )
+    return ok
+
+
+def _blocks(html: str) -> list[str]:
+    parser = TextBlocks()
+    parser.feed(html)
+    parser.flush()
+    return parser.blocks
+
+
+def main() -> int:
+    from django.core.management import call_command
+
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 15
+    call_command("migrate", verbosity=0)
+    full = submitted_version("12", INTERVENTIONS)
+    many = submitted_version("01", MANY_INTERVENTIONS)
+    ok = measure(full, runs, f"{INTERVENTIONS} interventions, {GOALS} goals", FULL_GOAL_S)
+    ok &= measure(
+        many,
+        max(3, runs // 5),
+        f"{MANY_INTERVENTIONS} interventions, {GOALS} goals",
+        MANY_GOAL_S,
+    )
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

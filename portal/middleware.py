@@ -1,4 +1,9 @@
-"""Swedish first: the portal speaks Swedish unless the user has chosen English."""
+"""The portal's own middleware: Swedish first; sessions that slide without a write per request."""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
 
 
 class SwedishFirstMiddleware:
@@ -14,3 +19,35 @@ class SwedishFirstMiddleware:
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+def session_refresh(session, *, force: bool = False) -> None:
+    """Move the session's end to ``SESSION_COOKIE_AGE`` plus a margin from now, when due.
+
+    A session ends ``SESSION_COOKIE_AGE`` after the last request at the earliest (never sooner:
+    the pages' warning dialog counts down from ``get_expiry_age()``, which is the true time left
+    because the end is stored as an absolute time) and at most ``SESSION_REFRESH_MARGIN`` later.
+    Saving only when less than ``SESSION_COOKIE_AGE`` is left costs one session write per margin
+    and user instead of a transaction and an UPDATE on every request.
+    """
+    age = settings.SESSION_COOKIE_AGE
+    if force or "_session_expiry" not in session or session.get_expiry_age() < age:
+        margin = settings.SESSION_REFRESH_MARGIN
+        session.set_expiry(timezone.now() + datetime.timedelta(seconds=age + margin))
+
+
+class SessionRefreshMiddleware:
+    """Keep a session alive while it is used: the sliding inactivity timeout, saved sparingly.
+
+    Must come right after ``SessionMiddleware``, which saves the session when this marked it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            session_refresh(session)
+        return response

@@ -2,6 +2,7 @@
 
 import base64
 import logging
+from typing import cast
 from urllib.parse import urlencode
 
 from axes.utils import reset as axes_reset
@@ -27,6 +28,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.forms import PortalSetPasswordForm
+from portal.middleware import session_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +58,23 @@ def _database_ok(alias="default") -> tuple[bool, str]:
 def _broker_status() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER or not settings.CELERY_BROKER_URL:
         return "inline"
+    from kombu import Connection
+
     from portal.celery import app
 
     try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+        # A connection from Celery's pool, kept open between checks: no new TCP connection and
+        # handshake per call. The ping is a round trip, so a broker that went away is reported.
+        # (celery-types calls the pool's resources producers; they are kombu connections.)
+        with cast(Connection, app.pool.acquire(block=True, timeout=2)) as conn:
+            try:
+                conn.ensure_connection(max_retries=1, timeout=2)
+                client = getattr(conn.default_channel, "client", None)
+                if client is not None:
+                    client.ping()
+            except Exception:
+                conn.close()  # the next check connects afresh
+                raise
     except Exception as exc:  # noqa: BLE001
         return f"down ({exc.__class__.__name__})"
     return "ok"
@@ -94,11 +108,11 @@ def language_set(request):
 def session_extend(request):
     """Keep a signed-in user's session alive (the warning dialog's "Förläng" button).
 
-    Sessions are saved on every request, so answering is enough to renew the expiry.
+    Renews the expiry at once (other requests renew it only when it is due).
     """
     if not request.user.is_authenticated:
         return JsonResponse({"authenticated": False}, status=401)
-    request.session.modified = True
+    session_refresh(request.session, force=True)
     return JsonResponse({"authenticated": True, "expires_in": request.session.get_expiry_age()})
 
 

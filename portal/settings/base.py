@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "portal.middleware.SessionRefreshMiddleware",
     "portal.middleware.SwedishFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,9 +124,13 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 
-# Sessions: short and sliding; the long forms warn before the session ends.
+# Sessions: short and sliding; the long forms warn before the session ends. A session ends
+# SESSION_COOKIE_AGE after the last request at the earliest and at most SESSION_REFRESH_MARGIN
+# later: portal.middleware.SessionRefreshMiddleware saves it only when less than the age is left
+# (not on every request, which cost a transaction and an UPDATE per page).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 2)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_MARGIN = env.int("SESSION_REFRESH_MARGIN", default=SESSION_COOKIE_AGE // 10)
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -104,3 +104,27 @@ def test_healthz_reports_a_working_broker(client, settings, broker_url):
     settings.CELERY_BROKER_URL = broker_url
     response = client.get("/healthz")
     assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+@pytest.mark.broker
+def test_healthz_reuses_its_broker_connection(client, settings, broker_url, monkeypatch):
+    import redis.connection
+
+    from conftest import reset_broker_connections
+    from portal.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = broker_url
+    reset_broker_connections(app)
+    opened = []
+    connect = redis.connection.AbstractConnection.connect
+
+    def counting_connect(self):
+        if self._sock is None:
+            opened.append(self)
+        return connect(self)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "connect", counting_connect)
+    for _ in range(5):
+        assert client.get("/healthz").json()["broker"] == "ok"
+    assert len(opened) == 1
