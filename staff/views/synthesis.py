@@ -1,0 +1,35 @@
+"""The synthesis of a round: what the regions' inventories say together, in tables, and the
+interventions and goals behind each number (the same filter in the URL)."""
+
+from django.shortcuts import render
+
+from portal.permissions import staff_required
+from regions.models import Region
+from staff import selectors
+from staff.forms import SynthesisFilterForm
+from staff.synthesis import round_synthesis
+
+
+def _synthesis_context(request, round_slug) -> dict:
+    round_ = selectors.round_get_for_staff(slug=round_slug)
+    regions = Region.objects.filter(active=True).order_by("code")
+    form = SynthesisFilterForm(request.GET or None, regions=regions)
+    synthesis_filter = form.synthesis_filter() if form.is_bound else None
+    return {"round": round_, "form": form, "synthesis": round_synthesis(round_, synthesis_filter)}
+
+
+@staff_required
+def synthesis(request, round_slug):
+    return render(request, "staff/synthesis.html", _synthesis_context(request, round_slug))
+
+
+@staff_required
+def synthesis_interventions(request, round_slug):
+    return render(
+        request, "staff/synthesis_interventions.html", _synthesis_context(request, round_slug)
+    )
+
+
+@staff_required
+def synthesis_goals(request, round_slug):
+    return render(request, "staff/synthesis_goals.html", _synthesis_context(request, round_slug))
