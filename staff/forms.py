@@ -128,3 +128,22 @@ class SynthesisFilterForm(forms.Form):
         if not self.is_valid():
             return SynthesisFilter()
         return SynthesisFilter(**self.cleaned_data)
+
+
+class SynthesisSearchForm(forms.Form):
+    """Search across a round's inventories (a GET form)."""
+
+    q = forms.CharField(label=_("Sök i inventeringarna"), required=False, max_length=200)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    drafts = forms.BooleanField(label=_("Sök även i utkast"), required=False)
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("Alla"))] + [(r.slug, r.name) for r in regions]
+
+    def search(self) -> tuple[str, SynthesisFilter]:
+        """The query and the filter to search with (nothing when the form is invalid)."""
+        if not self.is_valid():
+            return "", SynthesisFilter()
+        data = self.cleaned_data
+        return data["q"], SynthesisFilter(region=data["region"], drafts=data["drafts"])

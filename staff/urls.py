@@ -19,6 +19,9 @@ urlpatterns = [
         name="synthesis_interventions",
     ),
     path(round_prefix + "sammanstallning/mal/", synthesis.synthesis_goals, name="synthesis_goals"),
+    path(
+        round_prefix + "sammanstallning/sok/", synthesis.synthesis_search, name="synthesis_search"
+    ),
     path(round_prefix + "export.xlsx", exports.export_xlsx, name="export_xlsx"),
     path(round_prefix + "export.csv", exports.export_csv, name="export_csv"),
     path(round_prefix + "pdf.zip", exports.export_pdf_zip, name="export_pdf_zip"),

@@ -6,7 +6,8 @@ from django.shortcuts import render
 from portal.permissions import staff_required
 from regions.models import Region
 from staff import selectors
-from staff.forms import SynthesisFilterForm
+from staff.forms import SynthesisFilterForm, SynthesisSearchForm
+from staff.search import round_search
 from staff.synthesis import round_synthesis
 
 
@@ -33,3 +34,21 @@ def synthesis_interventions(request, round_slug):
 @staff_required
 def synthesis_goals(request, round_slug):
     return render(request, "staff/synthesis_goals.html", _synthesis_context(request, round_slug))
+
+
+@staff_required
+def synthesis_search(request, round_slug):
+    round_ = selectors.round_get_for_staff(slug=round_slug)
+    regions = Region.objects.filter(active=True).order_by("code")
+    form = SynthesisSearchForm(request.GET or None, regions=regions)
+    query, synthesis_filter = form.search() if form.is_bound else ("", None)
+    return render(
+        request,
+        "staff/synthesis_search.html",
+        {
+            "round": round_,
+            "form": form,
+            "query": query,
+            "hits": round_search(round_, query, synthesis_filter=synthesis_filter),
+        },
+    )
