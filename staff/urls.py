@@ -20,6 +20,11 @@ urlpatterns = [
     ),
     path(round_prefix + "sammanstallning/mal/", synthesis.synthesis_goals, name="synthesis_goals"),
     path(
+        round_prefix + "sammanstallning/diagram/<slug:chart>.svg",
+        synthesis.synthesis_chart,
+        name="synthesis_chart",
+    ),
+    path(
         round_prefix + "sammanstallning/sok/", synthesis.synthesis_search, name="synthesis_search"
     ),
     path(round_prefix + "export.xlsx", exports.export_xlsx, name="export_xlsx"),

@@ -323,3 +323,32 @@ def test_the_lists_keep_the_drafts_filter_and_mark_drafts(client, staff_user, se
     assert f'href="{inventory_url}"' in html
     back = reverse("staff:synthesis", kwargs={"round_slug": "2019"})
     assert f'href="{back}?region=region-uppsala&amp;drafts=on"' in html
+
+
+def test_charts_are_svg_with_a_text_alternative_and_the_same_filter(
+    client, staff_user, seeded_round
+):
+    client.force_login(staff_user)
+    url = reverse("staff:synthesis", kwargs={"round_slug": "2019"})
+    page = client.get(url, {"region": "region-stockholm"}).content.decode()
+    chart = reverse("staff:synthesis_chart", kwargs={"round_slug": "2019", "chart": "programar"})
+    assert f'<img src="{chart}?region=region-stockholm"' in page
+    assert (
+        "2020: söks 600\u00a0000 kr, medfinansiering 75\u00a0000 kr; "
+        "2021: söks 300\u00a0000 kr, medfinansiering 75\u00a0000 kr" in page
+    )
+    assert "Utlysning av medel 450\u00a0000 kr" in page
+
+    response = client.get(chart, {"region": "region-stockholm"})
+    assert response["Content-Type"] == "image/svg+xml"
+    svg = response.content.decode()
+    assert "<svg" in svg and "0,60" in svg and "Belopp per programår" in svg
+    assert "#0072b2" in svg.lower()  # Okabe–Ito blue
+    again = client.get(chart, {"region": "region-stockholm"}).content
+    assert again == response.content  # the same data draws the same bytes
+    areas = reverse(
+        "staff:synthesis_chart", kwargs={"round_slug": "2019", "chart": "insatsomraden"}
+    )
+    assert "Sprida forskning" in client.get(areas).content.decode()
+    missing = reverse("staff:synthesis_chart", kwargs={"round_slug": "2019", "chart": "okand"})
+    assert client.get(missing).status_code == 404
