@@ -6,10 +6,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from inventories.models import ActivityArea, Dimension, Effect, FollowUp, Priority
 from inventories.services.review import RETURN_MESSAGE_MAX
 from portal.formatting import STOCKHOLM
 from portal.forms import NormalizedEmailField
 from regions.models import ContactPerson
+from staff.synthesis import NO_PRIORITY, STATUS_GROUPS, SynthesisFilter
 
 
 class ReturnForm(forms.Form):
@@ -94,3 +96,54 @@ class ContactPersonForm(forms.Form):
         initial=ContactPerson.Role.MAIN,
         error_messages={"required": _("Välj en roll.")},
     )
+
+
+class SynthesisFilterForm(forms.Form):
+    """The synthesis page's filters (a GET form, so a filtered view can be shared as a link)."""
+
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    area = forms.ChoiceField(label=_("Insatsområde"), required=False)
+    dimension = forms.ChoiceField(label=_("Hållbarhetsdimension"), required=False)
+    effect = forms.ChoiceField(label=_("Effekt på lång sikt"), required=False)
+    priority = forms.ChoiceField(label=_("Prioritet"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    ground = forms.ChoiceField(label=_("Intersektionellt perspektiv"), required=False)
+    drafts = forms.BooleanField(label=_("Ta med utkast"), required=False)
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("Alla"))]
+        self.fields["region"].choices = everything + [(r.slug, r.name) for r in regions]
+        self.fields["area"].choices = everything + list(ActivityArea.choices)
+        self.fields["dimension"].choices = everything + list(Dimension.choices)
+        self.fields["effect"].choices = everything + list(Effect.choices)
+        self.fields["priority"].choices = (
+            everything + list(Priority.choices) + [(NO_PRIORITY, _("Ej angiven"))]
+        )
+        self.fields["status"].choices = everything + list(STATUS_GROUPS)
+        self.fields["ground"].choices = everything + list(FollowUp.choices)
+
+    def synthesis_filter(self):
+        """The valid choices as a ``SynthesisFilter`` (all when the form is invalid)."""
+        if not self.is_valid():
+            return SynthesisFilter()
+        return SynthesisFilter(**self.cleaned_data)
+
+
+class SynthesisSearchForm(forms.Form):
+    """Search across a round's inventories (a GET form)."""
+
+    q = forms.CharField(label=_("Sök i inventeringarna"), required=False, max_length=200)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    drafts = forms.BooleanField(label=_("Sök även i utkast"), required=False)
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("Alla"))] + [(r.slug, r.name) for r in regions]
+
+    def search(self) -> tuple[str, SynthesisFilter]:
+        """The query and the filter to search with (nothing when the form is invalid)."""
+        if not self.is_valid():
+            return "", SynthesisFilter()
+        data = self.cleaned_data
+        return data["q"], SynthesisFilter(region=data["region"], drafts=data["drafts"])

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from staff.views import board, contacts, exports, inventory
+from staff.views import board, contacts, exports, inventory, synthesis
 
 app_name = "staff"
 
@@ -12,6 +12,21 @@ region_prefix = round_prefix + "<slug:region_slug>/"
 urlpatterns = [
     path("", board.staff_home, name="home"),
     path(round_prefix, board.board, name="board"),
+    path(round_prefix + "sammanstallning/", synthesis.synthesis, name="synthesis"),
+    path(
+        round_prefix + "sammanstallning/insatser/",
+        synthesis.synthesis_interventions,
+        name="synthesis_interventions",
+    ),
+    path(round_prefix + "sammanstallning/mal/", synthesis.synthesis_goals, name="synthesis_goals"),
+    path(
+        round_prefix + "sammanstallning/diagram/<slug:chart>.svg",
+        synthesis.synthesis_chart,
+        name="synthesis_chart",
+    ),
+    path(
+        round_prefix + "sammanstallning/sok/", synthesis.synthesis_search, name="synthesis_search"
+    ),
     path(round_prefix + "export.xlsx", exports.export_xlsx, name="export_xlsx"),
     path(round_prefix + "export.csv", exports.export_csv, name="export_csv"),
     path(round_prefix + "pdf.zip", exports.export_pdf_zip, name="export_pdf_zip"),

@@ -22,6 +22,7 @@ def objects(region, contact):
         "region_slug": region.slug,
         "number": version.number,
         "pk": ContactPerson.objects.get(user=contact).pk,
+        "chart": "programar",
     }
 
 
