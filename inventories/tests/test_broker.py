@@ -195,15 +195,23 @@ def test_a_hanging_broker_costs_a_submission_little_and_the_pdf_follows(
     worker_timeouts(app)
     reset_broker_connections(app)
     later = timezone_now() + datetime.timedelta(minutes=10)
-    with time_machine.travel(later, tick=True):
-        assert tasks.versions_sweep_missing_pdfs()["renders"] == 1
     with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+        with time_machine.travel(later, tick=True):
+            assert tasks.versions_sweep_missing_pdfs()["renders"] == 1
         deadline = time.monotonic() + 180  # WeasyPrint on a busy test machine
+        next_sweep = time.monotonic() + 30
         while (document := VersionDocument.objects.get(version=version)).status != "ready":
             assert time.monotonic() < deadline, (
                 f"the PDF did not follow: {document.status} {document.attempts} "
                 f"{document.last_error}"
             )
+            if document.attempts == 0 and time.monotonic() > next_sweep:
+                # As beat does every ten minutes: a message the recovering broker lost is
+                # queued again (the render itself is idempotent).
+                later += datetime.timedelta(minutes=10)
+                with time_machine.travel(later, tick=True):
+                    tasks.versions_sweep_missing_pdfs()
+                next_sweep = time.monotonic() + 30
             time.sleep(0.2)
 
 
