@@ -146,6 +146,7 @@ def inventory_returned_email(*, event, user) -> Email:
             "region": region,
             "round": inventory.round,
             "version": event.data.get("version"),
+            "registration_number": inventory.registration_number,
             "message": event.message,
             "deadline": inventory.effective_deadline,
             "deadline_passed": inventory.deadline_passed,
