@@ -6,10 +6,26 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from inventories.services.registration import REGISTRATION_NUMBER_MAX
 from inventories.services.review import RETURN_MESSAGE_MAX
 from portal.formatting import STOCKHOLM
 from portal.forms import NormalizedEmailField
 from regions.models import ContactPerson
+
+
+class RegistrationNumberForm(forms.Form):
+    number = forms.CharField(
+        label=_("Diarienummer"),
+        help_text=_(
+            "Diarienumret från myndighetens diarium. Det kan inte ändras när det är sparat "
+            "och visas på regionens kvitton, i PDF-kopiorna och i e-postens ämnesrad."
+        ),
+        max_length=REGISTRATION_NUMBER_MAX,
+        error_messages={
+            "required": _("Ange diarienumret."),
+            "max_length": _("Diarienumret får vara högst %(limit_value)d tecken."),
+        },
+    )
 
 
 class ReturnForm(forms.Form):

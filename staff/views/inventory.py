@@ -11,13 +11,13 @@ from django.views.decorators.http import require_http_methods
 
 from inventories.models import Inventory
 from inventories.pdf import version_pdf_context
-from inventories.services import review
+from inventories.services import registration, review
 from inventories.services.integrity import version_damage
 from portal.formatting import days_label, days_until
 from portal.permissions import staff_required
 from staff import selectors, services
 from staff.diff import version_diff
-from staff.forms import ExtendForm, ReturnForm
+from staff.forms import ExtendForm, RegistrationNumberForm, ReturnForm
 from staff.views.common import apply_errors, context, detail_url, load
 
 
@@ -74,6 +74,34 @@ def inventory_accept(request, round_slug, region_slug):
             errors=errors,
         ),
         status=400 if errors else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def registration_number_set(request, round_slug, region_slug):
+    round_, region, inventory = load(round_slug, region_slug)
+    if inventory is None:
+        raise Http404
+    form = RegistrationNumberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.inventory_registration_number_set(
+                inventory=inventory, actor=request.user, number=form.cleaned_data["number"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Diarienumret för %(region)s är sparat.") % {"region": region.name},
+            )
+            return redirect(detail_url(round_, region))
+    return render(
+        request,
+        "staff/registration_number.html",
+        context(round_, region, inventory=inventory, form=form),
+        status=400 if form.errors else 200,
     )
 
 
