@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inventories.services.registration import REGISTRATION_NUMBER_MAX
-from inventories.services.review import RETURN_MESSAGE_MAX
+from inventories.services.review import ACCEPT_MESSAGE_MAX, RETURN_MESSAGE_MAX
 from portal.formatting import STOCKHOLM
 from portal.forms import NormalizedEmailField
 from regions.models import ContactPerson
@@ -25,6 +25,20 @@ class RegistrationNumberForm(forms.Form):
             "required": _("Ange diarienumret."),
             "max_length": _("Diarienumret får vara högst %(limit_value)d tecken."),
         },
+    )
+
+
+class AcceptForm(forms.Form):
+    message = forms.CharField(
+        label=_("Meddelande till regionen (valfritt)"),
+        help_text=_(
+            "Regionens kontaktpersoner får beslutet med e-post, med ditt meddelande om du "
+            "skriver ett."
+        ),
+        required=False,
+        max_length=ACCEPT_MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"max_length": _("Meddelandet får vara högst %(limit_value)d tecken.")},
     )
 
 

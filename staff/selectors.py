@@ -359,14 +359,17 @@ def damaged_documents(round_):
 
 
 def audit_attach_return_notices(events) -> None:
-    """Give each "returned" event ``notice_rows``: its e-mails in the outbox, one per recipient."""
-    from inventories.services.review import inventory_returned_group
+    """Give each decision ("returned", "accepted") ``notice_rows``: its e-mails in the outbox,
+    one per recipient."""
+    from inventories.services.review import inventory_accepted_group, inventory_returned_group
     from portal.models import OutboxMessage
 
+    group_of = {
+        AuditEvent.Action.RETURNED: inventory_returned_group,
+        AuditEvent.Action.ACCEPTED: inventory_accepted_group,
+    }
     groups = {
-        inventory_returned_group(event.pk): event
-        for event in events
-        if event.action == AuditEvent.Action.RETURNED
+        group_of[event.action](event.pk): event for event in events if event.action in group_of
     }
     for event in groups.values():
         event.notice_rows = []

@@ -17,7 +17,7 @@ from portal.formatting import days_label, days_until
 from portal.permissions import staff_required
 from staff import selectors, services
 from staff.diff import version_diff
-from staff.forms import ExtendForm, RegistrationNumberForm, ReturnForm
+from staff.forms import AcceptForm, ExtendForm, RegistrationNumberForm, ReturnForm
 from staff.views.common import apply_errors, context, detail_url, load
 
 
@@ -50,12 +50,15 @@ def inventory_accept(request, round_slug, region_slug):
     round_, region, inventory = load(round_slug, region_slug)
     if inventory is None:
         raise Http404
-    errors = []
-    if request.method == "POST":
+    # The message is optional: an empty POST is a decision too.
+    form = AcceptForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
-            review.inventory_accept(inventory=inventory, actor=request.user)
+            review.inventory_accept(
+                inventory=inventory, actor=request.user, message=form.cleaned_data["message"]
+            )
         except ValidationError as exc:
-            errors = exc.messages
+            apply_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -71,9 +74,11 @@ def inventory_accept(request, round_slug, region_slug):
             region,
             inventory=inventory,
             latest=versions[-1] if versions else None,
-            errors=errors,
+            form=form,
+            errors=form.non_field_errors(),
+            contacts=[c for c in selectors.contacts_for_region(region=region) if c.active],
         ),
-        status=400 if errors else 200,
+        status=400 if form.errors else 200,
     )
 
 

@@ -138,10 +138,15 @@ def test_staff_return_resubmit_accept_and_export(
     staff.get_by_role("link", name="Godkänn").click()
     wait_for_path(staff, "/godkann/")
     axe_check(staff, "staff: accept")
+    staff.get_by_label("Meddelande till regionen (valfritt)").fill("Tack, version 2 är godkänd.")
     submit(staff, staff.get_by_role("button", name="Godkänn"))
     expect(staff.locator(".messages")).to_contain_text("är godkänd")
     axe_check(staff, "staff: region's inventory (accepted)")
     assert Inventory.objects.get(pk=submitted.pk).status == "accepted"
+    # The region receives the decision with the message and the registration number.
+    [accepted] = [m for m in mail.outbox if m.subject.endswith("är godkänd")]
+    assert accepted.subject.startswith("Dnr ÖVN-0001: ")
+    assert "Tack, version 2 är godkänd." in accepted.body
 
     # The export: one row per region, Skåne's from version 2.
     staff.goto(f"/handlaggare/omgang/{round_.slug}/")
