@@ -11,6 +11,7 @@ from inventories.services.review import ACCEPT_MESSAGE_MAX, RETURN_MESSAGE_MAX
 from portal.formatting import STOCKHOLM
 from portal.forms import NormalizedEmailField
 from regions.models import ContactPerson
+from staff.services import NOTE_MAX
 
 
 class RegistrationNumberForm(forms.Form):
@@ -40,6 +41,37 @@ class AcceptForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"max_length": _("Meddelandet får vara högst %(limit_value)d tecken.")},
     )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Ny intern anteckning"),
+        help_text=_("Syns bara för handläggare, aldrig för regionen."),
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("Skriv anteckningen."),
+            "max_length": _("Anteckningen får vara högst %(limit_value)d tecken."),
+        },
+    )
+
+
+class AssignForm(forms.Form):
+    handlaggare: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Handläggare för regionen i omgången"),
+        queryset=None,
+        required=False,
+        empty_label=_("Ingen"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from staff.selectors import handlaggare_all
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["handlaggare"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = handlaggare_all()
+        field.label_from_instance = lambda user: user.full_name or user.email
 
 
 class ReturnForm(forms.Form):

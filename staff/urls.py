@@ -19,6 +19,8 @@ urlpatterns = [
     path(region_prefix + "godkann/", inventory.inventory_accept, name="accept"),
     path(region_prefix + "atersand/", inventory.inventory_return, name="return"),
     path(region_prefix + "forlang/", inventory.deadline_extend, name="extend"),
+    path(region_prefix + "anteckningar/", inventory.note_add, name="note_add"),
+    path(region_prefix + "tilldela/", inventory.region_assign, name="assign"),
     path(
         region_prefix + "diarienummer/",
         inventory.registration_number_set,

@@ -17,7 +17,14 @@ from portal.formatting import days_label, days_until
 from portal.permissions import staff_required
 from staff import selectors, services
 from staff.diff import version_diff
-from staff.forms import AcceptForm, ExtendForm, RegistrationNumberForm, ReturnForm
+from staff.forms import (
+    AcceptForm,
+    AssignForm,
+    ExtendForm,
+    NoteForm,
+    RegistrationNumberForm,
+    ReturnForm,
+)
 from staff.views.common import apply_errors, context, detail_url, load
 
 
@@ -27,6 +34,7 @@ def inventory_detail(request, round_slug, region_slug):
     versions = list(inventory.versions.all()) if inventory else []
     deadline = inventory.effective_deadline if inventory else round_.deadline
     contacts = list(selectors.contacts_for_region(region=region))
+    assignment = selectors.assignment_for(round_=round_, region=region)
     return render(
         request,
         "staff/inventory.html",
@@ -40,8 +48,60 @@ def inventory_detail(request, round_slug, region_slug):
             effective_deadline=deadline,
             days_label=days_label(days_until(deadline)),
             can_extend=(inventory is None or inventory.status in Inventory.EDITABLE_STATUSES),
+            notes=selectors.internal_notes(inventory),
+            note_form=NoteForm(),
+            assignment=assignment,
+            assign_form=AssignForm(
+                initial={"handlaggare": assignment.handlaggare if assignment else None}
+            ),
         ),
     )
+
+
+@staff_required
+@require_http_methods(["POST"])
+def note_add(request, round_slug, region_slug):
+    round_, region, inventory = load(round_slug, region_slug)
+    if inventory is None:
+        raise Http404
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.inventory_note_add(
+                inventory=inventory, actor=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    if form.errors:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        messages.success(request, _("Anteckningen är sparad."))
+    return redirect(detail_url(round_, region) + "#notes-title")
+
+
+@staff_required
+@require_http_methods(["POST"])
+def region_assign(request, round_slug, region_slug):
+    round_, region, _inventory = load(round_slug, region_slug)
+    form = AssignForm(request.POST)
+    if form.is_valid():
+        handlaggare = form.cleaned_data["handlaggare"]
+        services.region_assign(
+            round=round_, region=region, actor=request.user, handlaggare=handlaggare
+        )
+        if handlaggare is None:
+            messages.success(request, _("Regionen har ingen handläggare i omgången."))
+        else:
+            messages.success(
+                request,
+                _("%(name)s handlägger %(region)s.")
+                % {"name": handlaggare.full_name or handlaggare.email, "region": region.name},
+            )
+    else:
+        messages.error(request, _("Välj en handläggare."))
+    return redirect(detail_url(round_, region))
 
 
 @staff_required
