@@ -15,7 +15,7 @@ from inventories.services import registration, review
 from inventories.services.integrity import version_damage
 from portal.formatting import days_label, days_until
 from portal.permissions import staff_required
-from staff import selectors, services
+from staff import history, selectors, services
 from staff.diff import version_diff
 from staff.forms import (
     AcceptForm,
@@ -286,8 +286,18 @@ def audit_history(request, round_slug, region_slug):
     round_, region, inventory = load(round_slug, region_slug)
     events = list(selectors.audit_for_inventory(round_=round_, region=region, inventory=inventory))
     selectors.audit_attach_return_notices(events)
+    kind = request.GET.get("typ", "")
+    if history.kind_actions(kind) is None:
+        kind = ""
     return render(
         request,
         "staff/audit.html",
-        context(round_, region, inventory=inventory, events=events),
+        context(
+            round_,
+            region,
+            inventory=inventory,
+            events=history.history_entries(events, kind=kind),
+            kinds=[(value, label) for value, label, _actions in history.KINDS],
+            kind=kind,
+        ),
     )

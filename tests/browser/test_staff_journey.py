@@ -148,6 +148,17 @@ def test_staff_return_resubmit_accept_and_export(
     assert accepted.subject.startswith("Dnr ÖVN-0001: ")
     assert "Tack, version 2 är godkänd." in accepted.body
 
+    # The history, filtered to the decisions.
+    staff.get_by_role("link", name="Historik", exact=True).click()
+    wait_for_path(staff, "/historik/")
+    axe_check(staff, "staff: audit history")
+    staff.get_by_label("Visa händelser").select_option("beslut")
+    submit(staff, staff.get_by_role("button", name="Filtrera"))
+    staff.wait_for_url(re.compile(r"[?&]typ=beslut$"))
+    expect(staff.locator("tr[data-action='accepted']")).to_contain_text("Tack, version 2")
+    expect(staff.locator("tr[data-action='submitted']")).to_have_count(0)
+    axe_check(staff, "staff: audit history, decisions only")
+
     # The export: one row per region, Skåne's from version 2.
     staff.goto(f"/handlaggare/omgang/{round_.slug}/")
     expect(
