@@ -59,7 +59,16 @@ def submitted(region, contact):
 
 
 def test_staff_return_resubmit_accept_and_export(
-    page, contact_page, axe_check, screenshot, staff_user, contact, submitted, tmp_path
+    page,
+    contact_page,
+    axe_check,
+    screenshot,
+    staff_user,
+    contact,
+    submitted,
+    tmp_path,
+    other_region,
+    other_contact,
 ):
     round_ = submitted.round
     staff = page
@@ -183,4 +192,29 @@ def test_staff_return_resubmit_accept_and_export(
     assert skane[header.index("Status")] == "Godkänd"
     assert skane[header.index("Version")] == 2
     assert skane[header.index("Befintlig samverkan och strukturer")] == NEW_COLLABORATION
+
+    # Region Stockholm has a draft: the handläggare enters its registration number, writes an
+    # internal note and takes the region; the board then shows "mina regioner".
+    open_inventory(round=round_, region=other_region, user=other_contact, filled=False)
+    staff.goto(f"/handlaggare/omgang/{round_.slug}/{other_region.slug}/")
+    staff.get_by_role("link", name="Ange diarienummer").click()
+    wait_for_path(staff, "/diarienummer/")
+    axe_check(staff, "staff: registration number form")
+    submit(staff, staff.get_by_role("button", name="Spara diarienummer"))
+    assert_error_summary_focused(staff, ["Ange diarienumret."])
+    axe_check(staff, "staff: registration number form with an error")
+    staff.get_by_label("Diarienummer").fill("Ä 2019-4711")
+    submit(staff, staff.get_by_role("button", name="Spara diarienummer"))
+    expect(staff.locator(".messages")).to_contain_text("Diarienumret för")
+    staff.get_by_label("Ny intern anteckning").fill("Ring kontaktpersonen om budgeten.")
+    submit(staff, staff.get_by_role("button", name="Spara anteckning"))
+    expect(staff.get_by_test_id("internal-notes")).to_contain_text("Ring kontaktpersonen")
+    staff.get_by_label("Handläggare för regionen i omgången").select_option(str(staff_user.pk))
+    submit(staff, staff.get_by_role("button", name="Spara handläggare"))
+    expect(staff.locator(".messages")).to_contain_text("handlägger Region Stockholm")
+    axe_check(staff, "staff: region's inventory with a note and a handläggare")
+    staff.goto(f"/handlaggare/omgang/{round_.slug}/?mina=1")
+    expect(staff.locator("tr[data-region]")).to_have_count(1)
+    expect(staff.locator("tr[data-region='01']")).to_contain_text("Ä 2019-4711")
+    axe_check(staff, "staff: board, mina regioner")
     assert staff.js_errors == [] and contact_page.js_errors == []
