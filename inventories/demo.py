@@ -39,6 +39,7 @@ def practice_round() -> Round:
             "period_start": datetime.date(today.year + 1, 1, 1),
             "period_end": datetime.date(today.year + 3, 12, 31),
             "programme_funds": 89_000_000,
+            "registration_prefix": "ÖVN-",
         },
     )
     if created:

@@ -249,6 +249,7 @@ def version_pdf_context(snapshot: dict, *, sha256: str) -> dict:
         },
         "region": region,
         "version_number": number,
+        "registration_number": snapshot.get("registration_number") or "",
         "sha256": sha256,
         "submitted_at": _moment(snapshot["submitted_at"]),
         "submitted_by": snapshot["submitted_by"],

@@ -12,9 +12,10 @@ from django.utils import timezone
 
 #: 1: the first versions (2019). 2: money per year, priority and effects per intervention,
 #: effects, dimensions and follow-up per goal, the current state through the intersectional
-#: perspective, spent start capital. Readers use ``.get`` for every key added after schema 1,
+#: perspective, spent start capital. 3: the registration number (diarienummer), empty when the
+#: inventory had none. Readers use ``.get`` for every key added after schema 1,
 #: so a stored version of any schema still renders; nothing stored is ever rewritten.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def schema_of(snapshot: dict) -> int:
@@ -74,6 +75,7 @@ def inventory_snapshot(inventory, *, number, submitted_at, submitted_by) -> dict
             "desired_end_state": round_.desired_end_state,
         },
         "region": {"code": region.code, "name": region.name, "county": region.county_name},
+        "registration_number": inventory.registration_number,
         "version": number,
         "submitted_at": _iso(timezone.localtime(submitted_at)),
         "submitted_by": {"name": submitted_by.full_name, "email": submitted_by.email},

@@ -108,6 +108,7 @@ def main_headers(round_=None) -> list[str]:
         *year_headers(years),
         _("Schemaversion"),
         _("Lagrad kopia"),
+        _("Diarienummer"),
     ]
 
 
@@ -140,8 +141,10 @@ def main_row(row, years=()) -> list:
         _local(deadline),
         _yes_no(inventory.deadline_override is not None) if inventory else None,
     ]
+    registration_number = (inventory.registration_number if inventory else "") or None
     if snapshot is None:
-        return base + [None] * (len(CurrentState.TEXT_FIELDS) + 10 + len(years) * len(YEAR_AMOUNTS))
+        blanks = [None] * (len(CurrentState.TEXT_FIELDS) + 10 + len(years) * len(YEAR_AMOUNTS))
+        return base + blanks + [registration_number]
     part1, part2, part3 = snapshot["part1"], snapshot["part2"], snapshot["part3"]
     return base + [
         *[part1.get(name) for name in CurrentState.TEXT_FIELDS],
@@ -155,6 +158,7 @@ def main_row(row, years=()) -> list:
         *year_values(part2.get("year_totals"), years),
         snapshot.get("schema", 1),
         _("skadad") if row.damaged else _("kontrollerad"),
+        registration_number,
     ]
 
 

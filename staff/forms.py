@@ -7,11 +7,73 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inventories.models import ActivityArea, Dimension, Effect, FollowUp, Priority
-from inventories.services.review import RETURN_MESSAGE_MAX
+from inventories.services.registration import REGISTRATION_NUMBER_MAX
+from inventories.services.review import ACCEPT_MESSAGE_MAX, RETURN_MESSAGE_MAX
 from portal.formatting import STOCKHOLM
 from portal.forms import NormalizedEmailField
 from regions.models import ContactPerson
+from staff.services import NOTE_MAX
 from staff.synthesis import NO_PRIORITY, STATUS_GROUPS, SynthesisFilter
+
+
+class RegistrationNumberForm(forms.Form):
+    number = forms.CharField(
+        label=_("Diarienummer"),
+        help_text=_(
+            "Diarienumret från myndighetens diarium. Det kan inte ändras när det är sparat "
+            "och visas på regionens kvitton, i PDF-kopiorna och i e-postens ämnesrad."
+        ),
+        max_length=REGISTRATION_NUMBER_MAX,
+        error_messages={
+            "required": _("Ange diarienumret."),
+            "max_length": _("Diarienumret får vara högst %(limit_value)d tecken."),
+        },
+    )
+
+
+class AcceptForm(forms.Form):
+    message = forms.CharField(
+        label=_("Meddelande till regionen (valfritt)"),
+        help_text=_(
+            "Regionens kontaktpersoner får beslutet med e-post, med ditt meddelande om du "
+            "skriver ett."
+        ),
+        required=False,
+        max_length=ACCEPT_MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"max_length": _("Meddelandet får vara högst %(limit_value)d tecken.")},
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Ny intern anteckning"),
+        help_text=_("Syns bara för handläggare, aldrig för regionen."),
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("Skriv anteckningen."),
+            "max_length": _("Anteckningen får vara högst %(limit_value)d tecken."),
+        },
+    )
+
+
+class AssignForm(forms.Form):
+    handlaggare: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Handläggare för regionen i omgången"),
+        queryset=None,
+        required=False,
+        empty_label=_("Ingen"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from staff.selectors import handlaggare_all
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["handlaggare"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = handlaggare_all()
+        field.label_from_instance = lambda user: user.full_name or user.email
 
 
 class ReturnForm(forms.Form):

@@ -6,6 +6,7 @@ tested with 21 and with 290 regions).
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
@@ -105,6 +106,7 @@ class BoardRow:
     timeliness: str
     days_left: int
     last_reminder: tuple | None = None
+    handlaggare: Any = None
 
     @property
     def status_label(self):
@@ -224,6 +226,7 @@ def board_for_round(round_, *, now=None) -> Board:
     )
     inventories = {inv.region_id: inv for inv in board_inventories(round_)}
     reminders = last_reminders(round_)
+    assigned = assignments_for_round(round_)
     rows = []
     for region in regions:
         inventory = inventories.get(region.pk)
@@ -267,6 +270,7 @@ def board_for_round(round_, *, now=None) -> Board:
                 days_left=days_until(round_.deadline, now=now),
             )
         row.last_reminder = reminders.get(region.pk)
+        row.handlaggare = assigned.get(region.pk)
         rows.append(row)
     board = Board(round=round_, rows=rows, now=now)
     offset = 0
@@ -359,14 +363,17 @@ def damaged_documents(round_):
 
 
 def audit_attach_return_notices(events) -> None:
-    """Give each "returned" event ``notice_rows``: its e-mails in the outbox, one per recipient."""
-    from inventories.services.review import inventory_returned_group
+    """Give each decision ("returned", "accepted") ``notice_rows``: its e-mails in the outbox,
+    one per recipient."""
+    from inventories.services.review import inventory_accepted_group, inventory_returned_group
     from portal.models import OutboxMessage
 
+    group_of = {
+        AuditEvent.Action.RETURNED: inventory_returned_group,
+        AuditEvent.Action.ACCEPTED: inventory_accepted_group,
+    }
     groups = {
-        inventory_returned_group(event.pk): event
-        for event in events
-        if event.action == AuditEvent.Action.RETURNED
+        group_of[event.action](event.pk): event for event in events if event.action in group_of
     }
     for event in groups.values():
         event.notice_rows = []
@@ -453,3 +460,44 @@ def export_rows(round_) -> list[ExportRow]:
     return [
         ExportRow(region, inventories.get(region.pk), versions.get(region.pk)) for region in regions
     ]
+
+
+# Internal notes and assignment -----------------------------------------------------------------
+
+
+def handlaggare_all():
+    """The active members of the Handläggare group, by name (the choices for an assignment)."""
+    from django.contrib.auth import get_user_model
+
+    from portal.models import STAFF_GROUP_NAME
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True, groups__name=STAFF_GROUP_NAME)
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
+def assignment_for(*, round_, region):
+    from staff.models import Assignment
+
+    return (
+        Assignment.objects.filter(round=round_, region=region).select_related("handlaggare").first()
+    )
+
+
+def assignments_for_round(round_) -> dict:
+    """``{region_id: handläggare}`` for every region assigned in ``round_``."""
+    from staff.models import Assignment
+
+    return {
+        a.region_id: a.handlaggare
+        for a in Assignment.objects.filter(round=round_).select_related("handlaggare")
+    }
+
+
+def internal_notes(inventory):
+    if inventory is None:
+        return []
+    return list(inventory.internal_notes.select_related("author"))

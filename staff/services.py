@@ -152,3 +152,43 @@ def region_deadline_extend(*, round, region, new_deadline, reason, actor) -> Inv
     return deadline_extend(
         inventory=inventory, new_deadline=new_deadline, reason=reason, actor=actor
     )
+
+
+# Internal notes and assignment -----------------------------------------------------------------
+# Staff-only: nothing here reaches a region's page, e-mail, PDF or export.
+
+NOTE_MAX = 5_000
+
+
+@transaction.atomic
+def inventory_note_add(*, inventory, actor, text):
+    """Add a handläggare's internal note to ``inventory``."""
+    from staff.models import InternalNote
+
+    ensure_staff(actor)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Skriv anteckningen.")}, code="required")
+    if len(text) > NOTE_MAX:
+        raise ValidationError(
+            {"text": _("Anteckningen får vara högst %(max)s tecken.") % {"max": NOTE_MAX}},
+            code="max_length",
+        )
+    return InternalNote.objects.create(inventory=inventory, author=actor, text=text)
+
+
+@transaction.atomic
+def region_assign(*, round, region, actor, handlaggare):
+    """Make ``handlaggare`` the one who handles ``region`` in ``round`` (``None``: nobody)."""
+    from staff.models import Assignment
+
+    ensure_staff(actor)
+    if handlaggare is None:
+        Assignment.objects.filter(round=round, region=region).delete()
+        return None
+    if not getattr(handlaggare, "is_handlaggare", False):
+        raise ValidationError({"handlaggare": _("Välj en handläggare.")}, code="not_handlaggare")
+    assignment, _created = Assignment.objects.update_or_create(
+        round=round, region=region, defaults={"handlaggare": handlaggare}
+    )
+    return assignment

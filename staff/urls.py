@@ -34,6 +34,13 @@ urlpatterns = [
     path(region_prefix + "godkann/", inventory.inventory_accept, name="accept"),
     path(region_prefix + "atersand/", inventory.inventory_return, name="return"),
     path(region_prefix + "forlang/", inventory.deadline_extend, name="extend"),
+    path(region_prefix + "anteckningar/", inventory.note_add, name="note_add"),
+    path(region_prefix + "tilldela/", inventory.region_assign, name="assign"),
+    path(
+        region_prefix + "diarienummer/",
+        inventory.registration_number_set,
+        name="registration_number",
+    ),
     path(region_prefix + "historik/", inventory.audit_history, name="audit"),
     path(region_prefix + "version/<int:number>/", inventory.version_detail, name="version"),
     path(region_prefix + "kontaktpersoner/", contacts.contacts, name="contacts"),

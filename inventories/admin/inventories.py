@@ -77,6 +77,10 @@ class RoundAdmin(admin.ModelAdmin):
         ),
         (_("Programperiod"), {"fields": ["period_start", "period_end"]}),
         (_("Påminnelser"), {"fields": ["reminder_days", "reminder_time"]}),
+        (
+            _("Diarienummer"),
+            {"fields": ["registration_prefix", "registration_digits", "registration_next"]},
+        ),
         (_("Vägledning"), {"fields": ["about", "desired_end_state", "next_steps"]}),
     ]
 
@@ -158,6 +162,7 @@ class InventoryAdmin(admin.ModelAdmin):
     list_display = [
         "region",
         "round",
+        "registration_number",
         "status",
         "effective_deadline_display",
         "submitted_at",
@@ -166,13 +171,20 @@ class InventoryAdmin(admin.ModelAdmin):
     ]
     list_filter = ["round", "status", "region", TimelinessFilter]
     list_select_related = ["round", "region"]
-    search_fields = ["region__name", "region__code", "region__county_name", "round__name"]
+    search_fields = [
+        "region__name",
+        "region__code",
+        "region__county_name",
+        "round__name",
+        "registration_number",
+    ]
     ordering = ["round", "region__code"]
     actions = ["accept_selected", "return_selected"]
     inlines = [VersionInline]
     fields = (
         "round",
         "region",
+        "registration_number",
         "status",
         "staff_link",
         "created_at",

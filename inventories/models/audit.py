@@ -45,6 +45,7 @@ class AuditEvent(models.Model):
         REMINDER_SENT = "reminder_sent", _("Påminnelse skickad")
         RECEIPT_SENT = "receipt_sent", _("Kvitto skickat")
         CONTACT_CHANGED = "contact_changed", _("Kontaktperson ändrad")
+        REGISTRATION_NUMBER_SET = "registration_number_set", _("Diarienummer angivet")
 
     # PROTECT: the history outlives nothing it describes (a trigger refuses deletes anyway).
     inventory = models.ForeignKey(

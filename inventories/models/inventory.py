@@ -115,6 +115,12 @@ class Inventory(models.Model):
         help_text=_("Lämna tomt för omgångens sista dag."),
     )
     deadline_override_reason = models.TextField(_("skäl för förlängning"), blank=True)
+    registration_number = models.CharField(
+        _("diarienummer"),
+        max_length=60,
+        blank=True,
+        help_text=_("Ges vid första inlämningen, eller anges av handläggare före den."),
+    )
 
     class Meta:
         verbose_name = _("behovsinventering")
@@ -122,6 +128,11 @@ class Inventory(models.Model):
         ordering = ["round", "region__code"]
         constraints = [
             models.UniqueConstraint(fields=["round", "region"], name="one_inventory_per_region"),
+            models.UniqueConstraint(
+                fields=["round", "registration_number"],
+                condition=~models.Q(registration_number=""),
+                name="registration_number_unique",
+            ),
         ]
 
     def __str__(self):

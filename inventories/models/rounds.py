@@ -3,6 +3,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +63,27 @@ class Round(models.Model):
         ),
     )
 
+    registration_prefix = models.CharField(
+        _("diarienummer: prefix"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "Diarienumret är prefixet följt av löpnumret med nollor framför, "
+            "t.ex. prefixet ”Ä 2019-” och fyra siffror ger Ä 2019-0001."
+        ),
+    )
+    registration_digits = models.PositiveSmallIntegerField(
+        _("diarienummer: antal siffror"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    registration_next = models.PositiveIntegerField(
+        _("diarienummer: nästa löpnummer"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("Ges vid nästa första inlämning och räknas sedan upp ett steg i taget."),
+    )
+
     class Meta:
         verbose_name = _("omgång")
         verbose_name_plural = _("omgångar")
@@ -89,6 +111,10 @@ class Round(models.Model):
             raise ValidationError(
                 {"reminder_days": _("Ange en lista med heltal mellan 1 och 365, t.ex. [30, 7, 1].")}
             )
+
+    def registration_number_format(self, counter: int) -> str:
+        """The registration number (diarienummer) with the sequence number ``counter``."""
+        return f"{self.registration_prefix}{counter:0{self.registration_digits}d}"
 
     @property
     def is_open(self) -> bool:

@@ -81,5 +81,10 @@ class InventoryVersion(models.Model):
         return json.loads(self.snapshot_json)
 
     @property
+    def registration_number(self) -> str:
+        """The registration number stored with this version; empty for versions before it."""
+        return self.snapshot.get("registration_number") or ""
+
+    @property
     def on_time(self) -> bool:
         return self.submitted_at <= self.deadline

@@ -14,6 +14,7 @@ from .parts import (
     intervention_update,
     target_state_save,
 )
+from .registration import inventory_registration_number_assign, inventory_registration_number_set
 from .review import inventory_accept, inventory_return_for_completion
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "intervention_update",
     "inventory_accept",
     "inventory_open",
+    "inventory_registration_number_assign",
+    "inventory_registration_number_set",
     "inventory_return_for_completion",
     "inventory_submit",
     "target_state_save",

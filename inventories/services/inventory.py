@@ -13,6 +13,7 @@ from inventories.selectors import inventory_reload
 from inventories.services.audit import audit_record
 from inventories.services.guards import ensure_contact_person, ensure_editable
 from inventories.services.records import version_document_create
+from inventories.services.registration import inventory_registration_number_assign
 from inventories.snapshot import canonical_json, inventory_snapshot, sha256_hex
 
 
@@ -60,6 +61,9 @@ def inventory_submit(*, inventory, user) -> InventoryVersion:
     completeness = inventory_completeness(full)
     if not completeness.is_complete:
         raise ValidationError([item.message for item in completeness.items], code="incomplete")
+    # The first submission takes the round's next registration number (a row lock on the
+    # round); if anything below fails, the rollback gives it back.
+    full.registration_number = inventory_registration_number_assign(inventory=full)
     number = (full.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     text = canonical_json(
         inventory_snapshot(full, number=number, submitted_at=now, submitted_by=user)

@@ -296,6 +296,7 @@ def _email_context(document) -> dict:
         "region": inventory.region,
         "round": inventory.round,
         "version": version,
+        "registration_number": version.registration_number,
         "document": document,
         "filename": version_pdf_filename(version),
         **version_links(version),

@@ -47,23 +47,75 @@ def _latest_version_number(inventory) -> int | None:
     return inventory.versions.aggregate(n=Max("number"))["n"]
 
 
+#: Longest message staff may write with a decision to accept.
+ACCEPT_MESSAGE_MAX = RETURN_MESSAGE_MAX
+
+
 @transaction.atomic
-def inventory_accept(*, inventory, actor) -> Inventory:
-    """Accept the submitted inventory (its latest version). Only a submitted one can be accepted."""
+def inventory_accept(*, inventory, actor, message="") -> Inventory:
+    """Accept the submitted inventory (its latest version). Only a submitted one can be accepted.
+
+    The decision, with the handläggare's optional ``message``, is e-mailed to the region's active
+    contact persons through the outbox (written in this transaction, sent after commit).
+    """
     ensure_staff(actor)
+    message = (message or "").strip()
+    if len(message) > ACCEPT_MESSAGE_MAX:
+        raise ValidationError(
+            {
+                "message": _("Meddelandet får vara högst %(max)s tecken.")
+                % {"max": ACCEPT_MESSAGE_MAX}
+            },
+            code="max_length",
+        )
     locked = _lock_submitted(inventory, action_label=_("godkänna"))
     now = timezone.now()
     number = _latest_version_number(locked)
     Inventory.objects.filter(pk=locked.pk).update(status=Inventory.Status.ACCEPTED, accepted_at=now)
-    audit_record(
+    locked.refresh_from_db()
+    event = audit_record(
         action=AuditEvent.Action.ACCEPTED,
         actor=actor,
         inventory=locked,
-        message=_("Version %(number)s godkänd") % {"number": number},
-        data={"version": number},
+        message=message or _("Version %(number)s godkänd") % {"number": number},
+        data={"version": number, "has_message": bool(message)},
     )
-    locked.refresh_from_db()
+    group = inventory_accepted_group(event.pk)
+    _decision_add(
+        event=event,
+        group=group,
+        kind="inventory_accepted",
+        build=inventory_accepted_email,
+    )
+    from portal.tasks import outbox_group_send
+
+    enqueue_on_commit(outbox_group_send, group)
     return locked
+
+
+def inventory_accepted_group(event_id) -> str:
+    """The outbox group of the e-mails telling a region its inventory is accepted."""
+    return f"inventory-accepted:{event_id}"
+
+
+def inventory_accepted_email(*, event, user) -> Email:
+    """The e-mail telling one contact person that the inventory is accepted (with the message)."""
+    inventory = event.inventory
+    region = inventory.region
+    return Email(
+        template="emails/accepted",
+        to=[user.email],
+        language=user.language,
+        context={
+            "full_name": user.full_name,
+            "region": region,
+            "round": inventory.round,
+            "version": event.data.get("version"),
+            "registration_number": inventory.registration_number,
+            "message": event.message if event.data.get("has_message") else "",
+            "link": settings.SITE_URL + reverse("inventories:start", kwargs={"slug": region.slug}),
+        },
+    )
 
 
 @transaction.atomic
@@ -102,7 +154,9 @@ def inventory_return_for_completion(*, inventory, actor, message) -> Inventory:
         data={"version": number},
     )
     group = inventory_returned_group(event.pk)
-    _inventory_returned_add(event=event, group=group)
+    _decision_add(
+        event=event, group=group, kind="inventory_returned", build=inventory_returned_email
+    )
     from portal.tasks import outbox_group_send
 
     enqueue_on_commit(outbox_group_send, group)
@@ -114,7 +168,7 @@ def inventory_returned_group(event_id) -> str:
     return f"inventory-returned:{event_id}"
 
 
-def _inventory_returned_add(*, event, group) -> None:
+def _decision_add(*, event, group, kind, build) -> None:
     """One outbox row per active contact person of the region, in the same transaction."""
     from regions.selectors import contact_persons_active
 
@@ -123,12 +177,13 @@ def _inventory_returned_add(*, event, group) -> None:
         outbox_message_add(
             key=f"{group}:{user.email.lower()}",
             group=group,
-            kind="inventory_returned",
-            email=inventory_returned_email(event=event, user=user),
+            kind=kind,
+            email=build(event=event, user=user),
         )
     if not recipients:
         logger.warning(
-            "Inventory %s was returned but its region has no active contact person.",
+            "Decision %s on inventory %s reached nobody: the region has no active contact person.",
+            kind,
             event.inventory_id,
         )
 
@@ -146,6 +201,7 @@ def inventory_returned_email(*, event, user) -> Email:
             "region": region,
             "round": inventory.round,
             "version": event.data.get("version"),
+            "registration_number": inventory.registration_number,
             "message": event.message,
             "deadline": inventory.effective_deadline,
             "deadline_passed": inventory.deadline_passed,

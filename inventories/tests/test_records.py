@@ -63,8 +63,11 @@ def test_after_commit_the_pdf_is_stored_once_and_the_receipt_sent(
     assert sorted(m.to[0] for m in receipts) == sorted([contact.email, deputy.email])
     assert gone.email not in {address for m in mail.outbox for address in m.to}
     subjects = {
-        "sv": "Kvitto: Region Skånes behovsinventering, version 1, är inskickad",
-        "en": "Receipt: the needs inventory for Region Skåne, version 1, has been submitted",
+        "sv": "Dnr 2019-0001: Kvitto: Region Skånes behovsinventering, version 1, är inskickad",
+        "en": (
+            "Reg. no. 2019-0001: Receipt: the needs inventory for Region Skåne, version 1, "
+            "has been submitted"
+        ),
     }
     for message in receipts:
         language = "en" if message.to == [deputy.email] else "sv"
@@ -79,7 +82,9 @@ def test_after_commit_the_pdf_is_stored_once_and_the_receipt_sent(
         assert receipt_url in message.body and receipt_url in html
         assert f'<html lang="{language}">' in html
     [notice] = [m for m in mail.outbox if m.to == [settings.STAFF_MAILBOX]]
-    assert notice.subject == "Inskickad: Region Skåne, version 1 – Behovsinventering hösten 2019"
+    assert notice.subject == (
+        "Dnr 2019-0001: Inskickad: Region Skåne, version 1 – Behovsinventering hösten 2019"
+    )
     assert f"{settings.SITE_URL}/region/region-skane/2019/version/1/" in notice.body
     assert contact.email in notice.body and deputy.email in notice.body
     assert not notice.attachments

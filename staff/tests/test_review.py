@@ -18,7 +18,7 @@ from inventories.services import (
     inventory_return_for_completion,
     inventory_submit,
 )
-from inventories.services.review import inventory_returned_group
+from inventories.services.review import inventory_accepted_group, inventory_returned_group
 from inventories.tests.factories import open_inventory, round_2019
 from portal.models import OutboxMessage
 from portal.outbox import outbox_group_deliver, outbox_send_due
@@ -52,7 +52,8 @@ def test_accept_only_a_submitted_inventory_and_audit_it(region, contact, staff_u
     assert accepted.accepted_at == REVIEW_DAY
     event = AuditEvent.objects.get(inventory=submitted, action=AuditEvent.Action.ACCEPTED)
     assert event.actor == staff_user
-    assert event.data == {"version": 1}
+    assert event.data == {"version": 1, "has_message": False}
+    assert event.message == "Version 1 godkänd"
     with pytest.raises(InventoryLocked) as excinfo:
         inventory_accept(inventory=submitted, actor=staff_user)
     assert "inskickad" in excinfo.value.messages[0]
@@ -85,6 +86,58 @@ def test_only_handlaggare_review(submitted, contact, outsider, who):
         inventory_return_for_completion(inventory=submitted, actor=actor, message="Komplettera")
     submitted.refresh_from_db()
     assert submitted.status == Inventory.Status.SUBMITTED
+
+
+def test_acceptance_with_a_message_reaches_the_regions_active_contact_persons(
+    region, contact, staff_user, submitted, other_contact, django_capture_on_commit_callbacks
+):
+    deputy = ContactPersonFactory(
+        region=region, role=ContactPerson.Role.DEPUTY, user__language="en"
+    ).user
+    gone = ContactPersonFactory(region=region, active=False).user
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        inventory_accept(
+            inventory=submitted, actor=staff_user, message="  Tack! Insats 2 är <b>bra</b>.  "
+        )
+    recipients = sorted(address for message in mail.outbox for address in message.to)
+    assert recipients == sorted([contact.email, deputy.email])
+    assert gone.email not in recipients and other_contact.email not in recipients
+    by_to = {message.to[0]: message for message in mail.outbox}
+    swedish, english = by_to[contact.email], by_to[deputy.email]
+    assert swedish.subject == "Dnr 2019-0001: Behovsinventeringen för Region Skåne är godkänd"
+    assert english.subject == "Reg. no. 2019-0001: The needs inventory for Region Skåne is accepted"
+    assert "Tack! Insats 2 är <b>bra</b>." in swedish.body
+    assert "Tack! Insats 2 är &lt;b&gt;bra&lt;/b&gt;." in swedish.alternatives[0][0]
+    assert "Meddelande från handläggaren:" in swedish.body
+    assert "/region/region-skane/" in swedish.body
+    event = AuditEvent.objects.get(action=AuditEvent.Action.ACCEPTED)
+    assert event.message == "Tack! Insats 2 är <b>bra</b>."
+    assert event.data == {"version": 1, "has_message": True}
+    rows = OutboxMessage.objects.filter(group=inventory_accepted_group(event.pk))
+    assert sorted(rows.values_list("to", flat=True)) == sorted([contact.email, deputy.email])
+    assert {row.status for row in rows} == {"sent"}
+
+
+def test_acceptance_without_a_message_still_tells_the_region(
+    contact, staff_user, submitted, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        inventory_accept(inventory=submitted, actor=staff_user)
+    [message] = mail.outbox
+    assert message.to == [contact.email] and "är godkänd" in message.subject
+    assert "Meddelande från handläggaren:" not in message.body
+    assert "Version 1 godkänd" not in message.body
+
+
+def test_an_acceptance_message_has_a_limit(submitted, staff_user):
+    with pytest.raises(ValidationError) as excinfo:
+        inventory_accept(inventory=submitted, actor=staff_user, message="x" * 5_001)
+    assert list(excinfo.value.message_dict) == ["message"]
+    submitted.refresh_from_db()
+    assert submitted.status == Inventory.Status.SUBMITTED
+    assert not OutboxMessage.objects.filter(kind="inventory_accepted").exists()
 
 
 @pytest.mark.parametrize("message", ["", "   \n "])

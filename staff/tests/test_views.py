@@ -89,6 +89,36 @@ def test_accept_through_the_screen_and_refusal_of_a_draft(
     assert Inventory.objects.get(region=other_region).status == Inventory.Status.DRAFT
 
 
+def test_accept_with_a_message_through_the_screen_is_mailed_and_in_the_history(
+    staff_client, region, contact, django_capture_on_commit_callbacks
+):
+    submitted_inventory(region=region, user=contact)
+    form = text(staff_client.get(url("accept", region)))
+    assert "Meddelande till regionen (valfritt)" in form and contact.email in form
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            url("accept", region), {"message": "Tack för en tydlig inventering."}, follow=True
+        )
+    assert response.redirect_chain[-1][0] == url("inventory", region)
+    [message] = mail.outbox
+    assert message.to == [contact.email]
+    assert "Tack för en tydlig inventering." in message.body
+    history = text(staff_client.get(url("audit", region)))
+    assert "Tack för en tydlig inventering." in history
+    assert f"{contact.email}: e-post skickad" in history
+
+
+def test_an_acceptance_message_over_the_limit_is_an_error_at_the_field(
+    staff_client, region, contact
+):
+    submitted_inventory(region=region, user=contact)
+    response = staff_client.post(url("accept", region), {"message": "x" * 5_001})
+    assert response.status_code == 400
+    assert 'href="#id_message"' in text(response)
+    assert Inventory.objects.get(region=region).status == Inventory.Status.SUBMITTED
+
+
 @pytest.fixture
 def two_drafts(region, contact, other_region, other_contact):
     with time_machine.travel(IN_ROUND, tick=False):

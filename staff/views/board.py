@@ -20,13 +20,18 @@ def staff_home(request):
 @staff_required
 def board(request, round_slug):
     round_ = selectors.round_get_for_staff(slug=round_slug)
+    board_ = selectors.board_for_round(round_)
+    mine = request.GET.get("mina") == "1"
+    rows = [row for row in board_.rows if row.handlaggare == request.user] if mine else board_.rows
     return render(
         request,
         "staff/board.html",
         {
             "round": round_,
             "rounds": list(selectors.rounds_for_staff()),
-            "board": selectors.board_for_round(round_),
+            "board": board_,
+            "rows": rows,
+            "mine": mine,
             "damaged": list(selectors.damaged_documents(round_)),
             "delivery": selectors.delivery_problems(round_),
         },

@@ -11,13 +11,20 @@ from django.views.decorators.http import require_http_methods
 
 from inventories.models import Inventory
 from inventories.pdf import version_pdf_context
-from inventories.services import review
+from inventories.services import registration, review
 from inventories.services.integrity import version_damage
 from portal.formatting import days_label, days_until
 from portal.permissions import staff_required
-from staff import selectors, services
+from staff import history, selectors, services
 from staff.diff import version_diff
-from staff.forms import ExtendForm, ReturnForm
+from staff.forms import (
+    AcceptForm,
+    AssignForm,
+    ExtendForm,
+    NoteForm,
+    RegistrationNumberForm,
+    ReturnForm,
+)
 from staff.views.common import apply_errors, context, detail_url, load
 
 
@@ -27,6 +34,7 @@ def inventory_detail(request, round_slug, region_slug):
     versions = list(inventory.versions.all()) if inventory else []
     deadline = inventory.effective_deadline if inventory else round_.deadline
     contacts = list(selectors.contacts_for_region(region=region))
+    assignment = selectors.assignment_for(round_=round_, region=region)
     return render(
         request,
         "staff/inventory.html",
@@ -40,8 +48,60 @@ def inventory_detail(request, round_slug, region_slug):
             effective_deadline=deadline,
             days_label=days_label(days_until(deadline)),
             can_extend=(inventory is None or inventory.status in Inventory.EDITABLE_STATUSES),
+            notes=selectors.internal_notes(inventory),
+            note_form=NoteForm(),
+            assignment=assignment,
+            assign_form=AssignForm(
+                initial={"handlaggare": assignment.handlaggare if assignment else None}
+            ),
         ),
     )
+
+
+@staff_required
+@require_http_methods(["POST"])
+def note_add(request, round_slug, region_slug):
+    round_, region, inventory = load(round_slug, region_slug)
+    if inventory is None:
+        raise Http404
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.inventory_note_add(
+                inventory=inventory, actor=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    if form.errors:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        messages.success(request, _("Anteckningen är sparad."))
+    return redirect(detail_url(round_, region) + "#notes-title")
+
+
+@staff_required
+@require_http_methods(["POST"])
+def region_assign(request, round_slug, region_slug):
+    round_, region, _inventory = load(round_slug, region_slug)
+    form = AssignForm(request.POST)
+    if form.is_valid():
+        handlaggare = form.cleaned_data["handlaggare"]
+        services.region_assign(
+            round=round_, region=region, actor=request.user, handlaggare=handlaggare
+        )
+        if handlaggare is None:
+            messages.success(request, _("Regionen har ingen handläggare i omgången."))
+        else:
+            messages.success(
+                request,
+                _("%(name)s handlägger %(region)s.")
+                % {"name": handlaggare.full_name or handlaggare.email, "region": region.name},
+            )
+    else:
+        messages.error(request, _("Välj en handläggare."))
+    return redirect(detail_url(round_, region))
 
 
 @staff_required
@@ -50,12 +110,15 @@ def inventory_accept(request, round_slug, region_slug):
     round_, region, inventory = load(round_slug, region_slug)
     if inventory is None:
         raise Http404
-    errors = []
-    if request.method == "POST":
+    # The message is optional: an empty POST is a decision too.
+    form = AcceptForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
-            review.inventory_accept(inventory=inventory, actor=request.user)
+            review.inventory_accept(
+                inventory=inventory, actor=request.user, message=form.cleaned_data["message"]
+            )
         except ValidationError as exc:
-            errors = exc.messages
+            apply_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -71,9 +134,39 @@ def inventory_accept(request, round_slug, region_slug):
             region,
             inventory=inventory,
             latest=versions[-1] if versions else None,
-            errors=errors,
+            form=form,
+            errors=form.non_field_errors(),
+            contacts=[c for c in selectors.contacts_for_region(region=region) if c.active],
         ),
-        status=400 if errors else 200,
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def registration_number_set(request, round_slug, region_slug):
+    round_, region, inventory = load(round_slug, region_slug)
+    if inventory is None:
+        raise Http404
+    form = RegistrationNumberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.inventory_registration_number_set(
+                inventory=inventory, actor=request.user, number=form.cleaned_data["number"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Diarienumret för %(region)s är sparat.") % {"region": region.name},
+            )
+            return redirect(detail_url(round_, region))
+    return render(
+        request,
+        "staff/registration_number.html",
+        context(round_, region, inventory=inventory, form=form),
+        status=400 if form.errors else 200,
     )
 
 
@@ -193,8 +286,18 @@ def audit_history(request, round_slug, region_slug):
     round_, region, inventory = load(round_slug, region_slug)
     events = list(selectors.audit_for_inventory(round_=round_, region=region, inventory=inventory))
     selectors.audit_attach_return_notices(events)
+    kind = request.GET.get("typ", "")
+    if history.kind_actions(kind) is None:
+        kind = ""
     return render(
         request,
         "staff/audit.html",
-        context(round_, region, inventory=inventory, events=events),
+        context(
+            round_,
+            region,
+            inventory=inventory,
+            events=history.history_entries(events, kind=kind),
+            kinds=[(value, label) for value, label, _actions in history.KINDS],
+            kind=kind,
+        ),
     )

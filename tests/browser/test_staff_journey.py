@@ -59,7 +59,16 @@ def submitted(region, contact):
 
 
 def test_staff_return_resubmit_accept_and_export(
-    page, contact_page, axe_check, screenshot, staff_user, contact, submitted, tmp_path
+    page,
+    contact_page,
+    axe_check,
+    screenshot,
+    staff_user,
+    contact,
+    submitted,
+    tmp_path,
+    other_region,
+    other_contact,
 ):
     round_ = submitted.round
     staff = page
@@ -138,10 +147,26 @@ def test_staff_return_resubmit_accept_and_export(
     staff.get_by_role("link", name="Godkänn").click()
     wait_for_path(staff, "/godkann/")
     axe_check(staff, "staff: accept")
+    staff.get_by_label("Meddelande till regionen (valfritt)").fill("Tack, version 2 är godkänd.")
     submit(staff, staff.get_by_role("button", name="Godkänn"))
     expect(staff.locator(".messages")).to_contain_text("är godkänd")
     axe_check(staff, "staff: region's inventory (accepted)")
     assert Inventory.objects.get(pk=submitted.pk).status == "accepted"
+    # The region receives the decision with the message and the registration number.
+    [accepted] = [m for m in mail.outbox if m.subject.endswith("är godkänd")]
+    assert accepted.subject.startswith("Dnr ÖVN-0001: ")
+    assert "Tack, version 2 är godkänd." in accepted.body
+
+    # The history, filtered to the decisions.
+    staff.get_by_role("link", name="Historik", exact=True).click()
+    wait_for_path(staff, "/historik/")
+    axe_check(staff, "staff: audit history")
+    staff.get_by_label("Visa händelser").select_option("beslut")
+    submit(staff, staff.get_by_role("button", name="Filtrera"))
+    staff.wait_for_url(re.compile(r"[?&]typ=beslut$"))
+    expect(staff.locator("tr[data-action='accepted']")).to_contain_text("Tack, version 2")
+    expect(staff.locator("tr[data-action='submitted']")).to_have_count(0)
+    axe_check(staff, "staff: audit history, decisions only")
 
     # The export: one row per region, Skåne's from version 2.
     staff.goto(f"/handlaggare/omgang/{round_.slug}/")
@@ -167,4 +192,29 @@ def test_staff_return_resubmit_accept_and_export(
     assert skane[header.index("Status")] == "Godkänd"
     assert skane[header.index("Version")] == 2
     assert skane[header.index("Befintlig samverkan och strukturer")] == NEW_COLLABORATION
+
+    # Region Stockholm has a draft: the handläggare enters its registration number, writes an
+    # internal note and takes the region; the board then shows "mina regioner".
+    open_inventory(round=round_, region=other_region, user=other_contact, filled=False)
+    staff.goto(f"/handlaggare/omgang/{round_.slug}/{other_region.slug}/")
+    staff.get_by_role("link", name="Ange diarienummer").click()
+    wait_for_path(staff, "/diarienummer/")
+    axe_check(staff, "staff: registration number form")
+    submit(staff, staff.get_by_role("button", name="Spara diarienummer"))
+    assert_error_summary_focused(staff, ["Ange diarienumret."])
+    axe_check(staff, "staff: registration number form with an error")
+    staff.get_by_label("Diarienummer").fill("Ä 2019-4711")
+    submit(staff, staff.get_by_role("button", name="Spara diarienummer"))
+    expect(staff.locator(".messages")).to_contain_text("Diarienumret för")
+    staff.get_by_label("Ny intern anteckning").fill("Ring kontaktpersonen om budgeten.")
+    submit(staff, staff.get_by_role("button", name="Spara anteckning"))
+    expect(staff.get_by_test_id("internal-notes")).to_contain_text("Ring kontaktpersonen")
+    staff.get_by_label("Handläggare för regionen i omgången").select_option(str(staff_user.pk))
+    submit(staff, staff.get_by_role("button", name="Spara handläggare"))
+    expect(staff.locator(".messages")).to_contain_text("handlägger Region Stockholm")
+    axe_check(staff, "staff: region's inventory with a note and a handläggare")
+    staff.goto(f"/handlaggare/omgang/{round_.slug}/?mina=1")
+    expect(staff.locator("tr[data-region]")).to_have_count(1)
+    expect(staff.locator("tr[data-region='01']")).to_contain_text("Ä 2019-4711")
+    axe_check(staff, "staff: board, mina regioner")
     assert staff.js_errors == [] and contact_page.js_errors == []
