@@ -226,6 +226,14 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The staff mailbox: Reply-To of every e-mail to regions, and where staff notices go.
 STAFF_MAILBOX = env.str("STAFF_MAILBOX", default="behovsinventering@example.se")
 
+# Malware scanning of attachments: clamd's unix socket (empty: no scanner; uploads wait as
+# "being checked" until one is configured) and how long one scan may take.
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_TIMEOUT = env.int("CLAMD_TIMEOUT", default=60)
+# Attachments: the largest file, and all of one inventory's files together (bytes).
+ATTACHMENT_MAX_FILE_SIZE = env.int("ATTACHMENT_MAX_FILE_SIZE", default=20 * 1024 * 1024)
+ATTACHMENT_MAX_TOTAL_SIZE = env.int("ATTACHMENT_MAX_TOTAL_SIZE", default=100 * 1024 * 1024)
+
 # Celery. Without a broker, tasks run inline in the web process (local default).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
