@@ -1,3 +1,4 @@
+from .attachments import Attachment
 from .audit import AuditEvent, ImmutableAuditEventError
 from .documents import VersionDocument
 from .inventory import (
@@ -19,6 +20,7 @@ from .versions import ImmutableVersionError, InventoryVersion
 
 __all__ = [
     "ActivityArea",
+    "Attachment",
     "AuditEvent",
     "BudgetLine",
     "CurrentState",

@@ -45,6 +45,9 @@ class AuditEvent(models.Model):
         REMINDER_SENT = "reminder_sent", _("Påminnelse skickad")
         RECEIPT_SENT = "receipt_sent", _("Kvitto skickat")
         CONTACT_CHANGED = "contact_changed", _("Kontaktperson ändrad")
+        ATTACHMENT_ADDED = "attachment_added", _("Bilaga uppladdad")
+        ATTACHMENT_DELETED = "attachment_deleted", _("Bilaga borttagen")
+        ATTACHMENT_INFECTED = "attachment_infected", _("Bilaga med skadlig kod")
 
     # PROTECT: the history outlives nothing it describes (a trigger refuses deletes anyway).
     inventory = models.ForeignKey(

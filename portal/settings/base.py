@@ -292,6 +292,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventories.tasks.records_verify",
         "schedule": crontab(minute=30, hour=3, day_of_week=1),
     },
+    # Attachments still "being checked" (a broken broker, clamd down or not yet configured).
+    "inventories-sweep-unscanned-attachments": {
+        "task": "inventories.tasks.attachments_sweep_unscanned",
+        "schedule": timedelta(minutes=10),
+    },
     # PDF copies of record and receipts that a broken broker or a failing render held back.
     "inventories-sweep-missing-pdfs": {
         "task": "inventories.tasks.versions_sweep_missing_pdfs",
