@@ -122,7 +122,9 @@ def last_change_actor(*, inventory, key: str, pk: int):
 
 def attachments_of(*, inventory):
     """The inventory's attachments in upload order, with who uploaded each."""
-    return inventory.attachments.select_related("uploaded_by").order_by("uploaded_at", "id")
+    return inventory.attachments.select_related("uploaded_by", "frozen_in").order_by(
+        "uploaded_at", "id"
+    )
 
 
 def attachment_get(*, inventory, pk) -> Attachment:

@@ -1,4 +1,4 @@
-from .attachments import Attachment
+from .attachments import Attachment, FrozenAttachmentError
 from .audit import AuditEvent, ImmutableAuditEventError
 from .documents import VersionDocument
 from .inventory import (
@@ -27,6 +27,7 @@ __all__ = [
     "Dimension",
     "Effect",
     "FieldGuidance",
+    "FrozenAttachmentError",
     "FollowUp",
     "Goal",
     "ImmutableAuditEventError",

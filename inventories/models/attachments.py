@@ -14,6 +14,30 @@ from django.utils.translation import gettext_lazy as _
 DESCRIPTION_MAX = 200
 
 
+class FrozenAttachmentError(Exception):
+    """An attachment that is part of a submitted version was about to be changed or deleted."""
+
+
+class AttachmentQuerySet(models.QuerySet):
+    """Refuses to change or delete an attachment a submitted version holds (``frozen_in``)."""
+
+    def _refuse_frozen(self, what: str):
+        if self.filter(frozen_in__isnull=False).exists():
+            raise FrozenAttachmentError(f"Submitted attachments cannot be {what}.")
+
+    def update(self, **kwargs):
+        self._refuse_frozen("updated")
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._refuse_frozen("deleted")
+        return super().delete()
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        self.model.objects.filter(pk__in=[obj.pk for obj in objs])._refuse_frozen("updated")
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+
 class Attachment(models.Model):
     class Kind(models.TextChoices):
         STRATEGY = "strategy", _("Regional utvecklingsstrategi")
@@ -60,6 +84,17 @@ class Attachment(models.Model):
         verbose_name=_("uppladdad av"),
     )
     uploaded_at = models.DateTimeField(_("uppladdad"), default=timezone.now)
+    # The first submitted version that holds the attachment; from then on it never changes.
+    frozen_in = models.ForeignKey(
+        "inventories.InventoryVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="frozen_attachments",
+        verbose_name=_("inskickad i version"),
+    )
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("bilaga")
@@ -74,6 +109,23 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    def save(self, *args, **kwargs):
+        if (
+            self.pk is not None
+            and type(self).objects.filter(pk=self.pk, frozen_in__isnull=False).exists()
+        ):
+            raise FrozenAttachmentError("Submitted attachments cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.frozen_in_id is not None:
+            raise FrozenAttachmentError("Submitted attachments cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.frozen_in_id is not None
 
     @property
     def is_clean(self) -> bool:

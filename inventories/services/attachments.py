@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventories import uploads
+from inventories.errors import InventoryLocked
 from inventories.models import Attachment, AuditEvent, Inventory
 from inventories.services.audit import audit_record
 from inventories.services.guards import ensure_contact_person, ensure_editable
@@ -165,6 +166,16 @@ def attachment_delete(*, attachment: Attachment, user) -> None:
         .get(pk=attachment.inventory_id)
     )
     ensure_editable(inventory)
+    attachment = Attachment.objects.select_related("frozen_in").get(pk=attachment.pk)
+    if attachment.frozen_in is not None:
+        raise InventoryLocked(
+            _(
+                "Bilagan ”%(name)s” skickades in med version %(number)s och är en del av den. "
+                "Den kan inte tas bort."
+            )
+            % {"name": attachment.original_name, "number": attachment.frozen_in.number},
+            code="attachment_submitted",
+        )
     name = attachment.file.name
     audit_record(
         action=AuditEvent.Action.ATTACHMENT_DELETED,

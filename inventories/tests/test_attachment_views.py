@@ -155,6 +155,7 @@ def test_delete_and_no_changes_after_submission(client, contact, inventory):
     assert response.status_code == 302
     assert list(Attachment.objects.values_list("original_name", flat=True)) == ["kvar.pdf"]
 
+    Attachment.objects.filter(pk=kept.pk).update(status=Attachment.Status.CLEAN)
     inventory_submit(inventory=inventory, user=contact)
     client.post(inventory_url("attachment_delete", inventory.region, pk=kept.pk))
     response = post_file(client, inventory, PDF, name="sen.pdf")
@@ -261,3 +262,47 @@ def test_an_attachment_of_another_region_is_404(
     )
     client.post(inventory_url("attachment_delete", inventory.region, pk=foreign.pk))
     assert Attachment.objects.filter(pk=foreign.pk).exists()
+
+
+def test_submitting_while_a_file_is_being_checked_says_so(client, contact, inventory):
+    client.force_login(contact)
+    post_file(client, inventory, PDF, name="vantar.pdf")
+
+    response = client.post(inventory_url("submit", inventory.region), {"confirm": "on"})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Bilagorna kontrolleras fortfarande mot skadlig kod (vantar.pdf)" in html
+    inventory.refresh_from_db()
+    assert inventory.status == "draft"
+
+
+def test_a_submitted_attachment_shows_its_version_and_cannot_be_deleted(
+    client, contact, staff_user, inventory, clean_attachment
+):
+    from inventories.services import inventory_return_for_completion
+
+    inventory_submit(inventory=inventory, user=contact)
+    inventory_return_for_completion(inventory=inventory, actor=staff_user, message="Mer.")
+    client.force_login(contact)
+
+    page = client.get(page_url(inventory)).content.decode()
+    assert "Inskickad med version 1" in page
+    delete = inventory_url("attachment_delete", inventory.region, pk=clean_attachment.pk)
+    assert f'action="{delete}"' not in page
+    response = client.post(delete, follow=True)
+    assert "skickades in med version 1" in response.content.decode()
+    assert Attachment.objects.filter(pk=clean_attachment.pk).exists()
+
+
+def test_staff_see_attachments_in_the_admin_read_only(client, staff_user, clean_attachment):
+    client.force_login(staff_user)
+
+    listing = client.get(reverse("admin:inventories_attachment_changelist"))
+    assert listing.status_code == 200
+    assert "strategi.pdf" in listing.content.decode()
+    change = reverse("admin:inventories_attachment_change", args=[clean_attachment.pk])
+    assert client.get(change).status_code == 200
+    assert client.post(change, {"original_name": "x.pdf"}).status_code == 403
+    clean_attachment.refresh_from_db()
+    assert clean_attachment.original_name == "strategi.pdf"

@@ -176,7 +176,7 @@ def test_only_the_regions_contact_persons_upload(inventory, other_contact, staff
 
 
 def test_nothing_is_uploaded_or_deleted_once_submitted(inventory, contact):
-    attachment = upload(inventory, contact, PDF)
+    attachment = scanned_clean(upload(inventory, contact, PDF))
     inventory_submit(inventory=inventory, user=contact)
     inventory.refresh_from_db()
 
@@ -283,3 +283,100 @@ def test_the_task_waits_without_a_scanner_and_the_sweeper_queues_it_again(
         assert attachments_sweep_unscanned.delay().get() == {"scans": 1}
     attachment.refresh_from_db()
     assert attachment.status == Attachment.Status.CLEAN
+
+
+# --- Part of the record: submitting freezes the attachments ----------------------------------
+
+
+def scanned_clean(attachment):
+    Attachment.objects.filter(pk=attachment.pk).update(status=Attachment.Status.CLEAN)
+    attachment.refresh_from_db()
+    return attachment
+
+
+def test_submitting_lists_the_clean_attachments_and_freezes_them(inventory, contact, staff_user):
+    from inventories.services import inventory_return_for_completion
+
+    kept = scanned_clean(upload(inventory, contact, PDF, name="RUS.pdf", description="Strategin"))
+    infected = upload(inventory, contact, DOCX, name="smitta.docx", kind="other")
+    Attachment.objects.filter(pk=infected.pk).update(
+        status=Attachment.Status.INFECTED, signature="Eicar-Test-Signature"
+    )
+
+    version = inventory_submit(inventory=inventory, user=contact)
+
+    assert version.snapshot["schema"] == 3
+    assert version.snapshot["attachments"] == [
+        {
+            "id": kept.pk,
+            "name": "RUS.pdf",
+            "kind": "strategy",
+            "description": "Strategin",
+            "content_type": "application/pdf",
+            "size": len(PDF),
+            "sha256": hashlib.sha256(PDF).hexdigest(),
+        }
+    ]
+    kept.refresh_from_db()
+    assert kept.frozen_in == version
+    assert Attachment.objects.get(pk=infected.pk).frozen_in is None
+
+    # Returned for completion: new files may come, the submitted one stays as it was.
+    inventory_return_for_completion(inventory=inventory, actor=staff_user, message="Mer.")
+    inventory.refresh_from_db()
+    with pytest.raises(InventoryLocked) as caught:
+        attachment_delete(attachment=kept, user=contact)
+    assert "version 1" in caught.value.messages[0]
+    added = scanned_clean(upload(inventory, contact, PNG, name="karta.png", kind="analysis"))
+    second = inventory_submit(inventory=inventory, user=contact)
+    assert [row["name"] for row in second.snapshot["attachments"]] == ["RUS.pdf", "karta.png"]
+    kept.refresh_from_db()
+    added.refresh_from_db()
+    assert kept.frozen_in == version  # reused, not copied
+    assert added.frozen_in == second
+
+
+def test_the_orm_refuses_to_change_or_delete_a_submitted_attachment(inventory, contact):
+    from inventories.models import FrozenAttachmentError
+
+    attachment = scanned_clean(upload(inventory, contact, PDF))
+    inventory_submit(inventory=inventory, user=contact)
+    attachment.refresh_from_db()
+
+    with pytest.raises(FrozenAttachmentError):
+        Attachment.objects.filter(pk=attachment.pk).update(original_name="ny.pdf")
+    with pytest.raises(FrozenAttachmentError):
+        Attachment.objects.filter(pk=attachment.pk).delete()
+    attachment.description = "ändrad"
+    with pytest.raises(FrozenAttachmentError):
+        attachment.save()
+    with pytest.raises(FrozenAttachmentError):
+        attachment.delete()
+    assert Attachment.objects.get(pk=attachment.pk).description == ""
+
+
+def test_postgresql_refuses_raw_changes_of_a_submitted_attachment(inventory, contact, postgres):
+    from django.db import IntegrityError, connection, transaction
+
+    attachment = scanned_clean(upload(inventory, contact, PDF))
+    inventory_submit(inventory=inventory, user=contact)
+
+    for sql in (
+        "UPDATE inventories_attachment SET sha256 = 'x' WHERE id = %s",
+        "DELETE FROM inventories_attachment WHERE id = %s",
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [attachment.pk])
+    assert Attachment.objects.get(pk=attachment.pk).sha256 == hashlib.sha256(PDF).hexdigest()
+
+
+def test_submission_waits_for_attachments_being_checked(inventory, contact):
+    upload(inventory, contact, PDF, name="vantar.pdf")
+
+    with pytest.raises(ValidationError) as caught:
+        inventory_submit(inventory=inventory, user=contact)
+
+    assert caught.value.code == "attachments_checking"
+    assert "vantar.pdf" in caught.value.messages[0]
+    inventory.refresh_from_db()
+    assert inventory.status == "draft"

@@ -248,7 +248,7 @@ def test_the_new_fields_are_typed_columns_one_per_year(client, staff_user, expor
     assert stockholm["Söks från programmet 2022 (kr)"] == 0
     assert stockholm["Egen medfinansiering 2020 (kr)"] == 10_000 * (1 + 2 + 3)
     assert stockholm["Annan medfinansiering 2021 (kr)"] == 5_000 * 3
-    assert stockholm["Schemaversion"] == 2
+    assert stockholm["Schemaversion"] == 3
     assert isinstance(stockholm["Använt av startkapitalet (kr)"], int)
     assert stockholm["Nuläget ur ett intersektionellt perspektiv"].startswith("Nuläge perspective")
 
