@@ -380,3 +380,18 @@ def test_submission_waits_for_attachments_being_checked(inventory, contact):
     assert "vantar.pdf" in caught.value.messages[0]
     inventory.refresh_from_db()
     assert inventory.status == "draft"
+
+
+def test_the_pdf_of_record_lists_the_attachments(inventory, contact):
+    from inventories.pdf import inventory_version_pdf
+    from inventories.tests.records_helpers import pdf_text
+
+    scanned_clean(upload(inventory, contact, PDF, name="Regional strategi.pdf"))
+    version = inventory_submit(inventory=inventory, user=contact)
+
+    text = pdf_text(inventory_version_pdf(version))
+
+    assert "Bilagor" in text
+    assert "Regional strategi.pdf" in text
+    assert "Regional utvecklingsstrategi" in text
+    assert hashlib.sha256(PDF).hexdigest()[:16] in text.replace("\n", "")
