@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import io
+import os
 import zipfile
 
 import pytest
@@ -395,3 +396,28 @@ def test_the_pdf_of_record_lists_the_attachments(inventory, contact):
     assert "Regional strategi.pdf" in text
     assert "Regional utvecklingsstrategi" in text
     assert hashlib.sha256(PDF).hexdigest()[:16] in text.replace("\n", "")
+
+
+def test_the_integrity_check_re_hashes_the_submitted_attachments(inventory, contact):
+    from inventories.services.integrity import records_verify
+
+    attachment = scanned_clean(upload(inventory, contact, PDF, name="RUS.pdf"))
+    version = inventory_submit(inventory=inventory, user=contact)
+    assert records_verify().ok
+
+    path = default_storage.path(attachment.file.name)
+    with open(path, "wb") as handle:
+        handle.write(PDF + b"changed")
+    report = records_verify()
+
+    assert [(v.pk, problems) for v, problems in report.damaged] == [
+        (version.pk, ["Bilagan RUS.pdf stämmer inte med sin SHA-256."])
+    ]
+    version.document.refresh_from_db()
+    assert "RUS.pdf" in version.document.damage
+
+    with open(path, "wb") as handle:
+        handle.write(PDF)  # restored from a backup
+    assert records_verify().ok
+    os.remove(path)
+    assert records_verify().damaged[0][1] == ["Bilagan RUS.pdf saknas."]
