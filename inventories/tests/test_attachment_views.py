@@ -306,3 +306,13 @@ def test_staff_see_attachments_in_the_admin_read_only(client, staff_user, clean_
     assert client.post(change, {"original_name": "x.pdf"}).status_code == 403
     clean_attachment.refresh_from_db()
     assert clean_attachment.original_name == "strategi.pdf"
+
+
+def test_the_receipt_lists_the_submitted_attachments(client, contact, inventory, clean_attachment):
+    inventory_submit(inventory=inventory, user=contact)
+    client.force_login(contact)
+
+    html = client.get(inventory_url("receipt", inventory.region, number=1)).content.decode()
+
+    assert "strategi.pdf (" in html
+    assert "receipt-attachments" in html

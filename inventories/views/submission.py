@@ -94,6 +94,7 @@ def receipt(request, region_slug, round_slug, number):
         "inventories/receipt.html",
         {
             "version": version,
+            "attachments": version.snapshot.get("attachments") or [],
             "is_latest": version.number == page.inventory.versions.count(),
             "hide_locked": True,
             "next_steps": paragraphs(page.round.next_steps) or [DEFAULT_NEXT_STEPS],
