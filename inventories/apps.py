@@ -24,4 +24,5 @@ class InventoriesConfig(AppConfig):
         "view_inventoryversion",
         "view_auditevent",
         "view_versiondocument",
+        "view_attachment",
     ]

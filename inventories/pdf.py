@@ -25,6 +25,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from inventories.models import (
     ActivityArea,
+    Attachment,
     CurrentState,
     Dimension,
     Effect,
@@ -36,7 +37,7 @@ from inventories.models import (
 )
 from inventories.models import Goal as GoalModel
 from inventories.snapshot import sha256_hex
-from portal.formatting import STOCKHOLM, kronor
+from portal.formatting import STOCKHOLM, file_size, kronor
 
 PDF_LANGUAGE = "sv"
 TEMPLATE = "inventories/pdf/version.html"
@@ -224,6 +225,18 @@ def _goal(goal, titles) -> dict:
     return {"number": goal.get("number"), "fields": fields}
 
 
+def _attachment_row(row: dict) -> dict:
+    kind = row.get("kind") or ""
+    label = Attachment.Kind(kind).label if kind in Attachment.Kind.values else kind
+    return {
+        "name": row.get("name") or "",
+        "kind": label,
+        "description": row.get("description") or "",
+        "size": file_size(int(row.get("size") or 0)),
+        "sha256": row.get("sha256") or "",
+    }
+
+
 def version_pdf_context(snapshot: dict, *, sha256: str) -> dict:
     """Everything the PDF template shows, read from the snapshot alone (in the active language)."""
     round_ = snapshot["round"]
@@ -255,6 +268,9 @@ def version_pdf_context(snapshot: dict, *, sha256: str) -> dict:
         "submitted_by": snapshot["submitted_by"],
         "effective_deadline": _moment(snapshot["effective_deadline"]),
         "schema": snapshot.get("schema", 1),
+        # Schema 3 lists the attachments; older versions had none to list.
+        "lists_attachments": "attachments" in snapshot,
+        "attachments": [_attachment_row(row) for row in snapshot.get("attachments") or []],
         "desired_end_state": round_.get("desired_end_state") or "",
         "part1": {
             "fields": _fields(CurrentState, part1, CurrentState.TEXT_FIELDS),

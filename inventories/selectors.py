@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 
 from inventories.models import (
+    Attachment,
     AuditEvent,
     Goal,
     Intervention,
@@ -117,3 +118,17 @@ def last_change_actor(*, inventory, key: str, pk: int):
         .first()
     )
     return event.actor if event is not None else None
+
+
+def attachments_of(*, inventory):
+    """The inventory's attachments in upload order, with who uploaded each."""
+    return inventory.attachments.select_related("uploaded_by", "frozen_in").order_by(
+        "uploaded_at", "id"
+    )
+
+
+def attachment_get(*, inventory, pk) -> Attachment:
+    try:
+        return inventory.attachments.select_related("uploaded_by").get(pk=pk)
+    except Attachment.DoesNotExist:
+        raise Http404 from None

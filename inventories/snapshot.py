@@ -13,9 +13,10 @@ from django.utils import timezone
 #: 1: the first versions (2019). 2: money per year, priority and effects per intervention,
 #: effects, dimensions and follow-up per goal, the current state through the intersectional
 #: perspective, spent start capital. 3: the registration number (diarienummer), empty when the
-#: inventory had none. Readers use ``.get`` for every key added after schema 1,
+#: inventory had none. 4: the attachments (name, kind, description, type, size, SHA-256 of
+#: each clean file). Readers use ``.get`` for every key added after schema 1,
 #: so a stored version of any schema still renders; nothing stored is ever rewritten.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def schema_of(snapshot: dict) -> int:
@@ -44,6 +45,27 @@ def _year_totals(round_, interventions) -> list[dict]:
             for name in ("sought", "own", "other"):
                 entry[name] += getattr(row, name)
     return [totals[year] for year in sorted(totals)]
+
+
+def attachments_snapshot(inventory) -> list[dict]:
+    """Each clean attachment as the version records it (being checked or quarantined: none)."""
+    from inventories.models import Attachment
+
+    rows = Attachment.objects.filter(inventory=inventory, status=Attachment.Status.CLEAN).order_by(
+        "uploaded_at", "id"
+    )
+    return [
+        {
+            "id": row.pk,
+            "name": row.original_name,
+            "kind": row.kind,
+            "description": row.description,
+            "content_type": row.content_type,
+            "size": row.size,
+            "sha256": row.sha256,
+        }
+        for row in rows
+    ]
 
 
 def inventory_snapshot(inventory, *, number, submitted_at, submitted_by) -> dict:
@@ -137,4 +159,5 @@ def inventory_snapshot(inventory, *, number, submitted_at, submitted_by) -> dict
                 for index, goal in enumerate(goals, start=1)
             ],
         },
+        "attachments": attachments_snapshot(inventory),
     }

@@ -89,3 +89,49 @@ def records_verify():
 
     report = verify()
     return {"checked": report.checked, "damaged": len(report.damaged)}
+
+
+# Attachments: each upload is scanned by clamd before anyone but its uploader sees it. The
+# state lives on inventories.models.Attachment, so a second delivery changes nothing.
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=8,
+    soft_time_limit=120,
+    time_limit=180,
+)
+def attachment_scan(self, attachment_id):
+    """Scan one attachment with clamd: clean, or quarantined with the uploader and staff told.
+
+    Without a configured scanner (``CLAMD_SOCKET`` empty, e.g. ``make run`` without clamd) the
+    attachment stays "being checked"; the sweeper queues it again once one is configured.
+    """
+    from django.conf import settings
+
+    from inventories.services import attachments
+    from portal import clamav
+
+    if not settings.CLAMD_SOCKET:
+        return "no-scanner"
+    try:
+        attachment = attachments.attachment_scan_run(attachment_id=attachment_id)
+    except (clamav.ScannerUnavailable, clamav.ScannerError, OSError) as exc:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            raise
+        raise self.retry(exc=exc, countdown=pdf_retry_countdown(self.request.retries)) from exc
+    return attachment.status
+
+
+@shared_task(acks_late=True, soft_time_limit=120, time_limit=180)
+def attachments_sweep_unscanned():
+    """Beat sweeper: queue again every attachment still being checked after a grace period."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from inventories.services import attachments
+
+    due = attachments.attachments_due_scan(older_than=timezone.now() - timedelta(minutes=5))
+    return {"scans": sum(enqueue(attachment_scan, pk) for pk in due)}

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from inventories import views
-from inventories.views import about, documents, start
+from inventories.views import about, attachments, documents, start
 
 app_name = "inventories"
 
@@ -23,6 +23,13 @@ urlpatterns = [
     path(prefix + "del-3/mal/<int:pk>/", views.goal_edit, name="goal_edit"),
     path(prefix + "del-3/mal/<int:pk>/ta-bort/", views.goal_delete, name="goal_delete"),
     path(prefix + "del-3/mal/<int:pk>/flytta/", views.goal_move, name="goal_move"),
+    path(prefix + "bilagor/", attachments.attachments, name="attachments"),
+    path(prefix + "bilagor/<int:pk>/", attachments.attachment_download, name="attachment_download"),
+    path(
+        prefix + "bilagor/<int:pk>/ta-bort/",
+        attachments.attachment_remove,
+        name="attachment_delete",
+    ),
     path(prefix + "granska/", views.review, name="review"),
     path(prefix + "skicka-in/", views.submit, name="submit"),
     path(prefix + "version/<int:number>/", views.receipt, name="receipt"),

@@ -28,6 +28,17 @@ def kronor(value) -> str:
     return f"{group_thousands(value)}{NBSP}kr"
 
 
+def file_size(size: int) -> str:
+    """A file's size as Swedish writes it: ``"850 byte"``, ``"12 kB"``, ``"3,4 MB"``."""
+    if size < 1024:
+        return f"{size}{NBSP}byte"
+    if size < 1024 * 1024:
+        return f"{group_thousands(round(size / 1024))}{NBSP}kB"
+    megabytes = size / (1024 * 1024)
+    text = f"{megabytes:.1f}".replace(".", ",").removesuffix(",0")
+    return f"{text}{NBSP}MB"
+
+
 def date_time(value: datetime.datetime) -> str:
     """An aware datetime as Swedish people read it: ``20 januari 2020 kl. 23:59``."""
     return formats.date_format(timezone.localtime(value, STOCKHOLM), "j F Y \\k\\l. H:i")

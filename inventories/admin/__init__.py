@@ -1,5 +1,6 @@
-"""The inventories app's admin: rounds, inventories, versions, the audit history, PDF copies."""
+"""The inventories app's admin: rounds, inventories, versions, the audit history, PDF copies,
+attachments."""
 
-from inventories.admin import documents, inventories
+from inventories.admin import attachments, documents, inventories
 
-__all__ = ["documents", "inventories"]
+__all__ = ["attachments", "documents", "inventories"]

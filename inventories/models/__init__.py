@@ -1,3 +1,4 @@
+from .attachments import Attachment, FrozenAttachmentError
 from .audit import AuditEvent, ImmutableAuditEventError
 from .documents import VersionDocument
 from .inventory import (
@@ -19,12 +20,14 @@ from .versions import ImmutableVersionError, InventoryVersion
 
 __all__ = [
     "ActivityArea",
+    "Attachment",
     "AuditEvent",
     "BudgetLine",
     "CurrentState",
     "Dimension",
     "Effect",
     "FieldGuidance",
+    "FrozenAttachmentError",
     "FollowUp",
     "Goal",
     "ImmutableAuditEventError",

@@ -46,6 +46,9 @@ class AuditEvent(models.Model):
         RECEIPT_SENT = "receipt_sent", _("Kvitto skickat")
         CONTACT_CHANGED = "contact_changed", _("Kontaktperson ändrad")
         REGISTRATION_NUMBER_SET = "registration_number_set", _("Diarienummer angivet")
+        ATTACHMENT_ADDED = "attachment_added", _("Bilaga uppladdad")
+        ATTACHMENT_DELETED = "attachment_deleted", _("Bilaga borttagen")
+        ATTACHMENT_INFECTED = "attachment_infected", _("Bilaga med skadlig kod")
 
     # PROTECT: the history outlives nothing it describes (a trigger refuses deletes anyway).
     inventory = models.ForeignKey(

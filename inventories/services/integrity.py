@@ -1,10 +1,12 @@
 """Integrity of the copy of record: re-hash every stored snapshot and PDF, flag what is damaged.
 
-A submitted version's ``snapshot_json`` must still hash to its ``sha256``, and a stored PDF must
-still exist and hash to its ``VersionDocument.sha256``. A mismatch or a missing file flags the
-record (``VersionDocument.damage``): staff see it on the version page, the board, the admin and
-in the exports, and the staff mailbox is e-mailed once per newly damaged record. A record that
-verifies again (e.g. the file was restored from a backup) is unflagged.
+A submitted version's ``snapshot_json`` must still hash to its ``sha256``, a stored PDF must
+still exist and hash to its ``VersionDocument.sha256``, and every attachment the snapshot lists
+must still be stored and hash to the SHA-256 the snapshot records for it. A mismatch or a
+missing file flags the record (``VersionDocument.damage``): staff see it on the version page,
+the board, the admin and in the exports, and the staff mailbox is e-mailed once per newly
+damaged record. A record that verifies again (e.g. the file was restored from a backup) is
+unflagged.
 
 ``records_verify`` checks everything (``manage.py verify_records`` and a weekly beat task);
 ``version_verify`` checks one version when a page or a download meets it.
@@ -20,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inventories.models import InventoryVersion, VersionDocument
+from inventories.models import Attachment, InventoryVersion, VersionDocument
 from inventories.snapshot import sha256_hex
 from portal.emails import Email
 from portal.outbox import outbox_message_add
@@ -70,6 +72,46 @@ def pdf_problems(document) -> list[str]:
     return []
 
 
+def _stored_sha256(name: str) -> str:
+    digest = hashlib.sha256()
+    with default_storage.open(name, "rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def attachment_problems(version) -> list[str]:
+    """What is wrong with the attachments ``version`` lists: each stored file is re-hashed and
+    compared with the SHA-256 in the version's snapshot (the record, not the row)."""
+    try:
+        listed = version.snapshot.get("attachments") or []
+    except ValueError:
+        return []  # an unreadable snapshot is reported by snapshot_problems
+    if not listed:
+        return []
+    stored = Attachment.objects.in_bulk([row.get("id") for row in listed])
+    problems = []
+    for row in listed:
+        name = row.get("name") or ""
+        attachment = stored.get(row.get("id"))
+        if attachment is None:
+            problems.append(_("Bilagan %(name)s saknas.") % {"name": name})
+            continue
+        try:
+            digest = _stored_sha256(attachment.file.name)
+        except FileNotFoundError:
+            problems.append(_("Bilagan %(name)s saknas.") % {"name": name})
+            continue
+        except OSError as exc:
+            problems.append(
+                _("Bilagan %(name)s kan inte läsas: %(error)s") % {"name": name, "error": exc}
+            )
+            continue
+        if digest != row.get("sha256"):
+            problems.append(_("Bilagan %(name)s stämmer inte med sin SHA-256.") % {"name": name})
+    return problems
+
+
 @transaction.atomic
 def version_document_flag(*, version, problems, now=None) -> str:
     """Record what the check of ``version`` found; return "damaged", "new", "restored" or "ok"."""
@@ -99,7 +141,9 @@ def version_document_flag(*, version, problems, now=None) -> str:
 def version_verify(*, version, check_pdf=True, report=True) -> list[str]:
     """Check one version (and its PDF), flag it, and tell staff once if it is newly damaged."""
     document = VersionDocument.objects.filter(version=version).first()
-    problems = snapshot_problems(version) + (pdf_problems(document) if check_pdf else [])
+    problems = snapshot_problems(version) + (
+        pdf_problems(document) + attachment_problems(version) if check_pdf else []
+    )
     if not problems and not check_pdf:
         return []  # the PDF was not looked at: an earlier flag on it stands
     version_document_flag(version=version, problems=problems)
@@ -130,7 +174,9 @@ def records_verify(*, now=None) -> VerifyReport:
     )
     for version in versions:
         document = getattr(version, "document", None)
-        problems = snapshot_problems(version) + pdf_problems(document)
+        problems = (
+            snapshot_problems(version) + pdf_problems(document) + attachment_problems(version)
+        )
         outcome = version_document_flag(version=version, problems=problems, now=now)
         report.checked += 1
         if problems:

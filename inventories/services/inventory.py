@@ -8,7 +8,14 @@ from django.utils.translation import gettext as _
 
 from inventories.completeness import inventory_completeness
 from inventories.errors import InventoryLocked
-from inventories.models import AuditEvent, CurrentState, Inventory, InventoryVersion, TargetState
+from inventories.models import (
+    Attachment,
+    AuditEvent,
+    CurrentState,
+    Inventory,
+    InventoryVersion,
+    TargetState,
+)
 from inventories.selectors import inventory_reload
 from inventories.services.audit import audit_record
 from inventories.services.guards import ensure_contact_person, ensure_editable
@@ -61,6 +68,20 @@ def inventory_submit(*, inventory, user) -> InventoryVersion:
     completeness = inventory_completeness(full)
     if not completeness.is_complete:
         raise ValidationError([item.message for item in completeness.items], code="incomplete")
+    checking = list(
+        Attachment.objects.filter(inventory=full, status=Attachment.Status.CHECKING)
+        .order_by("uploaded_at", "id")
+        .values_list("original_name", flat=True)
+    )
+    if checking:
+        raise ValidationError(
+            _(
+                "Bilagorna kontrolleras fortfarande mot skadlig kod (%(names)s). Skicka in när "
+                "kontrollen är klar; det tar oftast bara en stund."
+            )
+            % {"names": ", ".join(checking)},
+            code="attachments_checking",
+        )
     # The first submission takes the round's next registration number (a row lock on the
     # round); if anything below fails, the rollback gives it back.
     full.registration_number = inventory_registration_number_assign(inventory=full)
@@ -78,6 +99,10 @@ def inventory_submit(*, inventory, user) -> InventoryVersion:
         submitted_by_name=user.full_name or user.email,
         deadline=full.effective_deadline,
     )
+    # The attachments the snapshot lists are part of the record from now on: never changed.
+    Attachment.objects.filter(
+        inventory=full, status=Attachment.Status.CLEAN, frozen_in__isnull=True
+    ).update(frozen_in=version)
     Inventory.objects.filter(pk=full.pk).update(
         status=Inventory.Status.SUBMITTED, submitted_at=now, updated_at=now
     )

@@ -374,7 +374,7 @@ def test_money_per_year_is_stored_per_programme_year_and_summed_per_year(invento
     snapshot = inventory_snapshot(
         inventory_reload(inventory), number=1, submitted_at=IN_ROUND, submitted_by=contact
     )
-    assert snapshot["schema"] == 3
+    assert snapshot["schema"] == 4
     assert snapshot["part2"]["year_totals"][2] == {
         "year": 2022,
         "sought": 3_000,

@@ -68,8 +68,10 @@ def submit(request, region_slug, round_slug):
     except InventoryLocked as exc:
         page.locked_reason = exc.messages[0]
         return _review_response(page, form, status=409, refusal=exc.messages[0])
-    except ValidationError:
+    except ValidationError as exc:
         page.refresh()
+        if getattr(exc, "code", None) == "attachments_checking":
+            return _review_response(page, form, status=400, refusal=exc.messages[0])
         refusal = _(
             "Behovsinventeringen kunde inte skickas in eftersom uppgifter saknas. Det som "
             "saknas visas i listan nedan; inget av det ni har sparat har ändrats."
@@ -92,6 +94,7 @@ def receipt(request, region_slug, round_slug, number):
         "inventories/receipt.html",
         {
             "version": version,
+            "attachments": version.snapshot.get("attachments") or [],
             "is_latest": version.number == page.inventory.versions.count(),
             "hide_locked": True,
             "next_steps": paragraphs(page.round.next_steps) or [DEFAULT_NEXT_STEPS],

@@ -231,6 +231,14 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The staff mailbox: Reply-To of every e-mail to regions, and where staff notices go.
 STAFF_MAILBOX = env.str("STAFF_MAILBOX", default="behovsinventering@example.se")
 
+# Malware scanning of attachments: clamd's unix socket (empty: no scanner; uploads wait as
+# "being checked" until one is configured) and how long one scan may take.
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_TIMEOUT = env.int("CLAMD_TIMEOUT", default=60)
+# Attachments: the largest file, and all of one inventory's files together (bytes).
+ATTACHMENT_MAX_FILE_SIZE = env.int("ATTACHMENT_MAX_FILE_SIZE", default=20 * 1024 * 1024)
+ATTACHMENT_MAX_TOTAL_SIZE = env.int("ATTACHMENT_MAX_TOTAL_SIZE", default=100 * 1024 * 1024)
+
 # Celery. Without a broker, tasks run inline in the web process (local default).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -288,6 +296,11 @@ CELERY_BEAT_SCHEDULE = {
     "inventories-verify-records": {
         "task": "inventories.tasks.records_verify",
         "schedule": crontab(minute=30, hour=3, day_of_week=1),
+    },
+    # Attachments still "being checked" (a broken broker, clamd down or not yet configured).
+    "inventories-sweep-unscanned-attachments": {
+        "task": "inventories.tasks.attachments_sweep_unscanned",
+        "schedule": timedelta(minutes=10),
     },
     # PDF copies of record and receipts that a broken broker or a failing render held back.
     "inventories-sweep-missing-pdfs": {

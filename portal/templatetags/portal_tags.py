@@ -26,3 +26,11 @@ def total_minutes(value) -> int:
     """A ``timedelta`` in whole minutes (rounded up), e.g. for the lockout page."""
     seconds = int(value.total_seconds())
     return -(-seconds // 60)
+
+
+@register.filter
+def filesize(value) -> str:
+    """Bytes as Swedish writes a file's size (``portal.formatting.file_size``)."""
+    from portal.formatting import file_size
+
+    return file_size(int(value or 0))

@@ -71,7 +71,7 @@ def two_schemas(monkeypatch, region, contact, staff_user):
 def test_the_stored_versions_keep_their_schema(two_schemas):
     old, new = two_schemas
     assert old.snapshot["schema"] == 1 and "years" not in old.snapshot["part2"]["interventions"][0]
-    assert new.snapshot["schema"] == snapshot_module.SCHEMA_VERSION == 3
+    assert new.snapshot["schema"] == snapshot_module.SCHEMA_VERSION == 4
 
 
 def test_a_schema_1_version_diffed_against_schema_2_shows_new_fields_as_added(two_schemas):
