@@ -336,8 +336,11 @@ def test_the_stored_pdf_is_tagged_and_identifies_as_pdfa_2a(
     import shutil
     import subprocess
 
-    if shutil.which("pdfinfo") is None:
-        pytest.skip("needs pdfinfo (apt-get install poppler-utils)")
+    from conftest import need_service
+
+    need_service(
+        shutil.which("pdfinfo") is not None, "needs pdfinfo: apt-get install poppler-utils"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         version = submit_inventory(region=region, user=contact)
     path = stored_path(VersionDocument.objects.get(version=version))
