@@ -41,3 +41,23 @@ def store_pdf(version, content: bytes | None = None):
     document.status = VersionDocument.Status.READY
     document.save()
     return document
+
+
+def copy_version(version, region):
+    """A submitted version for ``region`` with the same content (cheap, for the query count)."""
+    from inventories.models import InventoryVersion
+    from regions.tests.factories import ContactPersonFactory
+
+    user = ContactPersonFactory(region=region).user
+    inventory = version.inventory
+    copy = type(inventory).objects.create(round=inventory.round, region=region, status="submitted")
+    InventoryVersion.objects.create(
+        inventory=copy,
+        number=1,
+        snapshot_json=version.snapshot_json,
+        sha256=version.sha256,
+        submitted_at=version.submitted_at,
+        submitted_by=user,
+        submitted_by_name=user.full_name,
+        deadline=version.deadline,
+    )

@@ -75,3 +75,20 @@ def test_swedish_stemming_on_postgresql(postgres, searchable_round):
         searchable_round, "landsbygd", synthesis_filter=SynthesisFilter(drafts=True)
     )
     assert [hit.text.source.region.code for hit in drafts] == ["03", "12"]
+
+
+def test_search_runs_the_same_number_of_queries_whatever_the_regions(searchable_round):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from staff.tests.review_helpers import copy_version
+
+    flt = SynthesisFilter(drafts=True)
+    with CaptureQueriesContext(connection) as few:
+        assert len(round_search(searchable_round, "landsbygden", synthesis_filter=flt)) == 2
+    record = searchable_round.inventories.get(region__code="12").versions.get()
+    for region in Region.objects.filter(inventories__isnull=True)[:10]:
+        copy_version(record, region)
+    with CaptureQueriesContext(connection) as many:
+        assert len(round_search(searchable_round, "landsbygden", synthesis_filter=flt)) == 12
+    assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]

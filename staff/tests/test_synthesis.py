@@ -10,14 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from inventories.models import Intervention, InventoryVersion
+from inventories.models import Intervention
 from inventories.services import inventory_submit
 from inventories.tests.factories import open_inventory, round_2019
 from regions.models import Region
 from regions.tests.factories import ContactPersonFactory
 from staff.exports import write_round_workbook
 from staff.synthesis import NO_PRIORITY, SynthesisFilter, round_synthesis
-from staff.tests.review_helpers import IN_ROUND
+from staff.tests.review_helpers import IN_ROUND, copy_version
 
 pytestmark = pytest.mark.django_db
 
@@ -224,28 +224,11 @@ def test_page_is_for_staff_only(client, contact, seeded_round):
     assert client.get(reverse("staff:synthesis", kwargs={"round_slug": "2019"})).status_code == 404
 
 
-def _copy_version(version, region):
-    """A submitted version for ``region`` with the same content (cheap, for the query count)."""
-    user = ContactPersonFactory(region=region).user
-    inventory = version.inventory
-    copy = type(inventory).objects.create(round=inventory.round, region=region, status="submitted")
-    InventoryVersion.objects.create(
-        inventory=copy,
-        number=1,
-        snapshot_json=version.snapshot_json,
-        sha256=version.sha256,
-        submitted_at=version.submitted_at,
-        submitted_by=user,
-        submitted_by_name=user.full_name,
-        deadline=version.deadline,
-    )
-
-
 def test_page_runs_the_same_number_of_queries_for_3_and_30_regions(client, staff_user):
     codes = ["01", "03", "04"]
     first = _submit(Region.objects.get(code="12"), interventions=3, goals=2)
     for code in codes[:2]:
-        _copy_version(first, Region.objects.get(code=code))
+        copy_version(first, Region.objects.get(code=code))
     with time_machine.travel(IN_ROUND, tick=False):
         region = Region.objects.get(code="05")
         open_inventory(
@@ -271,7 +254,7 @@ def test_page_runs_the_same_number_of_queries_for_3_and_30_regions(client, staff
             )
     started = {"12", "01", "03", "05", *drafts}
     for other in Region.objects.exclude(code__in=started).filter(active=True):
-        _copy_version(first, other)
+        copy_version(first, other)
     assert len(extra) == 9
     with CaptureQueriesContext(connection) as with_30:
         response = client.get(url, {"drafts": "on"})
