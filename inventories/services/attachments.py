@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -260,7 +260,7 @@ def attachment_scan_run(*, attachment_id: int) -> Attachment:
         result = clamav.scan_bytes(data)
     except Exception as exc:
         Attachment.objects.filter(pk=attachment.pk, status=Attachment.Status.CHECKING).update(
-            scan_attempts=attachment.scan_attempts + 1,
+            scan_attempts=F("scan_attempts") + 1,
             last_scan_error=f"{exc.__class__.__name__}: {exc}"[:2000],
         )
         raise
