@@ -46,6 +46,7 @@ class AuditEvent(models.Model):
         RECEIPT_SENT = "receipt_sent", _("Kvitto skickat")
         CONTACT_CHANGED = "contact_changed", _("Kontaktperson ändrad")
         REGISTRATION_NUMBER_SET = "registration_number_set", _("Diarienummer angivet")
+        ASSIGNED = "assigned", _("Handläggare utsedd")
 
     # PROTECT: the history outlives nothing it describes (a trigger refuses deletes anyway).
     inventory = models.ForeignKey(
