@@ -20,6 +20,7 @@ KINDS = [
             Action.RETURNED,
             Action.DEADLINE_EXTENDED,
             Action.REGISTRATION_NUMBER_SET,
+            Action.ASSIGNED,
         },
     ),
     ("kontaktpersoner", _("Kontaktpersoner"), {Action.CONTACT_CHANGED}),

@@ -183,12 +183,26 @@ def region_assign(*, round, region, actor, handlaggare):
     from staff.models import Assignment
 
     ensure_staff(actor)
-    if handlaggare is None:
-        Assignment.objects.filter(round=round, region=region).delete()
-        return None
-    if not getattr(handlaggare, "is_handlaggare", False):
+    if handlaggare is not None and not getattr(handlaggare, "is_handlaggare", False):
         raise ValidationError({"handlaggare": _("Välj en handläggare.")}, code="not_handlaggare")
-    assignment, _created = Assignment.objects.update_or_create(
-        round=round, region=region, defaults={"handlaggare": handlaggare}
+    if handlaggare is None:
+        deleted, _rows = Assignment.objects.filter(round=round, region=region).delete()
+        if not deleted:
+            return None
+        assignment = None
+        message = _("Ingen handläggare")
+    else:
+        assignment, _created = Assignment.objects.update_or_create(
+            round=round, region=region, defaults={"handlaggare": handlaggare}
+        )
+        message = handlaggare.full_name or handlaggare.email
+    audit_record(
+        action=AuditEvent.Action.ASSIGNED,
+        actor=actor,
+        round=round,
+        region=region,
+        inventory=Inventory.objects.filter(round=round, region=region).first(),
+        message=message,
+        data={"handlaggare": handlaggare.pk if handlaggare else None},
     )
     return assignment

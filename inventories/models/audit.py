@@ -49,6 +49,7 @@ class AuditEvent(models.Model):
         ATTACHMENT_ADDED = "attachment_added", _("Bilaga uppladdad")
         ATTACHMENT_DELETED = "attachment_deleted", _("Bilaga borttagen")
         ATTACHMENT_INFECTED = "attachment_infected", _("Bilaga med skadlig kod")
+        ASSIGNED = "assigned", _("Handläggare utsedd")
 
     # PROTECT: the history outlives nothing it describes (a trigger refuses deletes anyway).
     inventory = models.ForeignKey(

@@ -49,11 +49,13 @@ def test_a_kind_keeps_only_its_actions_and_an_unknown_kind_keeps_all():
         A.REMINDER_SENT,
         A.PART_SAVED,
         A.REGISTRATION_NUMBER_SET,
+        A.ASSIGNED,
         A.ACCEPTED,
     )
     assert shape(history_entries(history, kind="beslut")) == [
         A.RETURNED,
         A.REGISTRATION_NUMBER_SET,
+        A.ASSIGNED,
         A.ACCEPTED,
     ]
     assert shape(history_entries(history, kind="inskickat")) == [A.SUBMITTED, A.RECEIPT_SENT]

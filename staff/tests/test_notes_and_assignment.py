@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 
 from inventories import urls as inventory_urls
+from inventories.models import AuditEvent
 from inventories.services import inventory_accept, inventory_return_for_completion, inventory_submit
 from inventories.tests.factories import round_2019
 from portal.models import OutboxMessage
@@ -78,6 +79,15 @@ def test_one_handlaggare_per_region_and_round(region, staff_user, contact):
         region_assign(round=round_2019(), region=region, actor=contact, handlaggare=colleague)
     region_assign(round=round_2019(), region=region, actor=staff_user, handlaggare=None)
     assert not Assignment.objects.exists()
+    # Nobody to take away: nothing happened, nothing is audited.
+    region_assign(round=round_2019(), region=region, actor=staff_user, handlaggare=None)
+    events = AuditEvent.objects.filter(action=AuditEvent.Action.ASSIGNED, region=region)
+    assert [e.message for e in events.order_by("id")] == [
+        staff_user.full_name,
+        colleague.full_name,
+        "Ingen handläggare",
+    ]
+    assert {e.round for e in events} == {round_2019()} and {e.actor for e in events} == {staff_user}
 
 
 def test_the_board_filters_mina_regioner(staff_client, staff_user, region, other_region):
