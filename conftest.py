@@ -103,8 +103,8 @@ def worker_timeouts(app) -> None:
 def reset_broker_connections(app) -> None:
     """Forget every pooled broker connection, so the next publish uses ``broker_url`` as it is now.
 
-    Celery caches its connection and producer pools (even eager tasks acquire a producer), and
-    kombu keeps one pool per broker URL for the whole process. Only closing them
+    Celery caches its connection and producer pools (even eager tasks acquire a producer) and its
+    queues, and kombu keeps one pool per broker URL for the whole process. Only closing them
     (``force_close_all``) would leave closed pools behind that fail every later publish with
     "Acquire on closed pool".
     """
@@ -113,6 +113,11 @@ def reset_broker_connections(app) -> None:
     pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
+    # The queues and routes are cached too: a worker fixture's own default queue would otherwise
+    # stay the one every later publish goes to, where no later worker listens.
+    for cached in ("queues", "default_queue", "router", "default_exchange"):
+        app.amqp.__dict__.pop(cached, None)
+    app.amqp._rtable = None
 
 
 @pytest.fixture

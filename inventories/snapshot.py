@@ -7,6 +7,8 @@ The same data always gives the same bytes, so a version's SHA-256 can be recompu
 
 import hashlib
 import json
+from collections.abc import Iterable
+from typing import Any
 
 from django.utils import timezone
 
@@ -51,9 +53,17 @@ def attachments_snapshot(inventory) -> list[dict]:
     """Each clean attachment as the version records it (being checked or quarantined: none)."""
     from inventories.models import Attachment
 
-    rows = Attachment.objects.filter(inventory=inventory, status=Attachment.Status.CLEAN).order_by(
-        "uploaded_at", "id"
-    )
+    rows: Iterable[Any]
+    if "attachments" in getattr(inventory, "_prefetched_objects_cache", {}):
+        # Loaded with the inventory (e.g. the synthesis over many drafts): no query per inventory.
+        rows = sorted(
+            (row for row in inventory.attachments.all() if row.status == Attachment.Status.CLEAN),
+            key=lambda row: (row.uploaded_at, row.pk),
+        )
+    else:
+        rows = Attachment.objects.filter(
+            inventory=inventory, status=Attachment.Status.CLEAN
+        ).order_by("uploaded_at", "id")
     return [
         {
             "id": row.pk,

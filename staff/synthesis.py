@@ -145,7 +145,9 @@ def _draft_snapshots(round_, inventory_ids) -> dict[int, dict]:
     if not inventory_ids:
         return {}
     nobody = SimpleNamespace(full_name="", email="")
-    drafts = inventory_with_parts(Inventory.objects.filter(pk__in=inventory_ids))
+    drafts = inventory_with_parts(Inventory.objects.filter(pk__in=inventory_ids)).prefetch_related(
+        "attachments"
+    )
     return {
         inventory.pk: inventory_snapshot(
             inventory, number=None, submitted_at=timezone.now(), submitted_by=nobody
