@@ -12,7 +12,7 @@ from portal.queue import enqueue
 PDF_RENDER_MAX_RETRIES = 5
 
 
-def pdf_retry_countdown(retries: int) -> int:
+def retry_countdown(retries: int) -> int:
     # Capped below the broker's visibility timeout (settings.TASK_RETRY_MAX_COUNTDOWN).
     return min(30 * 2**retries, 10 * 60)
 
@@ -44,7 +44,7 @@ def version_render_pdf(self, version_id):
         records.version_document_record_failure(version_id=version_id, error=exc, final=final)
         if final:
             raise
-        raise self.retry(exc=exc, countdown=pdf_retry_countdown(self.request.retries)) from exc
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
     if document.status == VersionDocument.Status.READY and not document.receipt_complete:
         enqueue(version_send_receipt, version_id)
     return document.status
@@ -120,7 +120,7 @@ def attachment_scan(self, attachment_id):
     except (clamav.ScannerUnavailable, clamav.ScannerError, OSError) as exc:
         if self.request.is_eager or self.request.retries >= self.max_retries:
             raise
-        raise self.retry(exc=exc, countdown=pdf_retry_countdown(self.request.retries)) from exc
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
     return attachment.status
 
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from conftest import need_service, reset_broker_connections, worker_timeouts
 from inventories import tasks
 from inventories.models import InventoryVersion, VersionDocument
-from inventories.tasks import pdf_retry_countdown
+from inventories.tasks import retry_countdown
 from inventories.tests.factories import open_inventory, round_2019
 from inventories.tests.pages import IN_ROUND, inventory_url
 from portal.celery import app
@@ -47,7 +47,7 @@ def test_acks_late_only_where_a_second_delivery_is_safe_and_shorter_than_the_vis
         if getattr(task, "autoretry_for", ()):
             assert backoff_max <= settings.TASK_RETRY_MAX_COUNTDOWN, name
         assert longest_wait + task.time_limit < visibility, name
-    assert max(pdf_retry_countdown(n) for n in range(10)) <= settings.TASK_RETRY_MAX_COUNTDOWN
+    assert max(retry_countdown(n) for n in range(10)) <= settings.TASK_RETRY_MAX_COUNTDOWN
     # The short timeouts that keep a hanging broker from holding a request.
     options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
     assert options["socket_connect_timeout"] <= 1 and options["socket_timeout"] <= 1

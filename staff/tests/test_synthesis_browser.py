@@ -16,8 +16,8 @@ from tests.browser.conftest import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    DESKTOP,
     AxeChecker,
+    new_context,
     sign_in,
 )
 from tests.browser.journeys import pass_second_factor
@@ -33,10 +33,7 @@ def _walk_the_synthesis(base_url, email):
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            base_url=base_url, viewport=DESKTOP, locale="sv-SE", timezone_id="Europe/Stockholm"
-        )
-        context.set_default_timeout(15_000)
+        context = new_context(browser, base_url)
         page = context.new_page()
         errors = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -51,10 +51,13 @@ def chromium():
         browser.close()
 
 
-def new_context(chromium, live_server, viewport=DESKTOP):
-    """A fresh browser (its own cookies and storage) as the tests' users have it."""
+def new_context(chromium, base_url, viewport=DESKTOP):
+    """A fresh browser (its own cookies and storage) as the tests' users have it.
+
+    Every test's browser asks for reduced motion, so no check runs half-way through a transition.
+    """
     context = chromium.new_context(
-        base_url=live_server.url,
+        base_url=base_url,
         viewport=viewport,
         locale="sv-SE",
         timezone_id="Europe/Stockholm",
@@ -68,7 +71,7 @@ def new_context(chromium, live_server, viewport=DESKTOP):
 @pytest.fixture
 def browser_context(chromium, live_server, request):
     marker = request.node.get_closest_marker("viewport")
-    context = new_context(chromium, live_server, marker.args[0] if marker else DESKTOP)
+    context = new_context(chromium, live_server.url, marker.args[0] if marker else DESKTOP)
     yield context
     context.close()
 

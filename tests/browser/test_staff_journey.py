@@ -37,7 +37,7 @@ NEW_COLLABORATION = (
 @pytest.fixture
 def contact_page(chromium, live_server):
     """The contact person's own browser, beside the handläggare's ``page``."""
-    context = new_context(chromium, live_server)
+    context = new_context(chromium, live_server.url)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
