@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "inventories",
     "reminders",
     "staff",
+    "records",
 ]
 
 MIDDLEWARE = [

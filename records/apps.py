@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RecordsConfig(AppConfig):
+    """Records management: retention by plan (gallring) and the archival package of a round."""
+
+    name = "records"
+    verbose_name = _("Arkiv och gallring")
+    #: Admin permissions the Handläggare group holds on this app's models (see portal.staff_group).
+    staff_permissions: list[str] = []

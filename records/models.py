@@ -1,0 +1,1 @@
+"""Records management's models: the retention plan of a round and a round's archival packages."""
