@@ -724,6 +724,7 @@ def test_part3_and_goal_conflicts(region, inventory, contact, deputy):
     assert Goal.objects.get(pk=goal.pk).indicator == "Först"
 
 
+@pytest.mark.postgres
 def test_two_saves_from_the_same_revision_on_postgresql(
     postgres, region, inventory, contact, deputy
 ):
