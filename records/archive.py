@@ -108,7 +108,10 @@ def archival_package_request(*, round: Round, user, now=None) -> ArchivalPackage
     Round.objects.select_for_update().get(pk=round.pk)
     active = (
         ArchivalPackage.objects.select_for_update()
-        .filter(round=round, status__in=[ArchivalPackage.Status.PENDING, "building"])
+        .filter(
+            round=round,
+            status__in=[ArchivalPackage.Status.PENDING, ArchivalPackage.Status.BUILDING],
+        )
         .first()
     )
     if active is not None and not _is_stale(active, now):
@@ -352,6 +355,8 @@ def archival_package_build(*, package_id: int, now=None) -> ArchivalPackage:
             contents = _collect(package, bag_dir)
             if contents.problems:
                 raise ArchiveSourceDamaged("\n".join(contents.problems))
+            # make_bag works in the bag's folder (it changes the process's working directory
+            # for the call and changes it back): fine in a worker, never run in a web request.
             bag = bagit.make_bag(
                 str(bag_dir), bag_info=_bag_info(package, contents), checksums=["sha256"]
             )

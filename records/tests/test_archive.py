@@ -3,6 +3,7 @@
 import hashlib
 import tarfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import bagit
@@ -202,7 +203,7 @@ def test_building_again_is_safe_and_a_crashed_attempt_is_never_offered(
     assert ArchivalPackage.objects.count() == 1
 
     # An hour later the worker is known lost: asking again marks it failed and builds anew.
-    later = timezone.now() + archive.BUILD_STALE_AFTER + archive.timedelta(minutes=1)
+    later = timezone.now() + archive.BUILD_STALE_AFTER + timedelta(minutes=1)
     with time_machine.travel(later, tick=False):
         fresh = build(round_, staff_user, django_capture_on_commit_callbacks)
     package.refresh_from_db()
