@@ -52,6 +52,9 @@ logger = logging.getLogger(__name__)
 #: shorter): asking again marks it failed and starts a new one.
 BUILD_STALE_AFTER = timedelta(hours=1)
 
+#: A package still waiting this long after it was asked for is queued again by the sweeper.
+WAITING_GRACE = timedelta(minutes=2)
+
 CHUNK = 1024 * 1024
 SOURCE_ORGANIZATION = "Tillväxtverket"
 
@@ -75,6 +78,25 @@ def archival_package_get(*, round: Round, pk: int, user) -> ArchivalPackage:
         return ArchivalPackage.objects.get(round=round, pk=pk)
     except ArchivalPackage.DoesNotExist:
         raise Http404 from None
+
+
+def archival_packages_waiting(*, now=None) -> list[int]:
+    """Packages still waiting a while after they were asked for (for the beat sweeper)."""
+    now = now or timezone.now()
+    return list(
+        ArchivalPackage.objects.filter(
+            status=ArchivalPackage.Status.PENDING, created_at__lt=now - WAITING_GRACE
+        ).values_list("pk", flat=True)
+    )
+
+
+def archival_package_may_request(package: ArchivalPackage | None, *, now=None) -> bool:
+    """Whether the page offers to build: nothing in the making, or it waits or was lost."""
+    return (
+        package is None
+        or package.status == ArchivalPackage.Status.PENDING
+        or (_is_stale(package, now or timezone.now()))
+    )
 
 
 def archival_package_storage_name(package: ArchivalPackage) -> str:

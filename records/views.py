@@ -31,13 +31,15 @@ def archival_packages(request, round_slug):
         )
         return redirect("records:archival_packages", round_slug=round_.slug)
     packages = list(archive.archival_packages_of(round=round_, user=request.user))
+    active = next((p for p in packages if p.is_active), None)
     return render(
         request,
         "records/archival_packages.html",
         {
             "round": round_,
             "packages": packages,
-            "active": next((p for p in packages if p.is_active), None),
+            "active": active,
+            "may_request": archive.archival_package_may_request(active),
         },
     )
 

@@ -259,15 +259,36 @@ def test_the_page_starts_one_package_and_shows_progress(
         client.post(url)
     assert ArchivalPackage.objects.count() == 1
 
+    # Still waiting (its queueing failed): the page offers to start it again, the same package.
     ArchivalPackage.objects.filter(pk=package.pk).update(status="pending", progress=0)
+    assert "Starta bygget igen" in client.get(url).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url)
+    assert ArchivalPackage.objects.count() == 1
     package.refresh_from_db()
     assert package.status == "ready"
     page = client.get(url).content.decode()
     download = reverse("records:archival_package_download", args=["2019", package.pk])
     assert f'href="{download}"' in page and package.sha256 in page
     assert "2 regioner, 3 versioner, 2 PDF-kopior, 6 bilagefiler" in page
+
+
+def test_the_sweeper_queues_a_package_still_waiting(seeded, staff_user, settings):
+    from records.tasks import archival_packages_sweep
+
+    package = ArchivalPackage.objects.create(round=seeded["round"], requested_by=staff_user)
+    assert archival_packages_sweep.apply().get() == 0  # just asked for: not yet
+    with time_machine.travel(timezone.now() + archive.WAITING_GRACE + timedelta(seconds=1)):
+        assert archival_packages_sweep.apply().get() == 1
+    package.refresh_from_db()
+    assert package.status == ArchivalPackage.Status.READY
+    assert archival_packages_sweep.apply().get() == 0
+    [entry] = [
+        entry
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == "records.tasks.archival_packages_sweep"
+    ]
+    assert entry["schedule"].total_seconds() == 600
 
 
 def test_the_task_is_registered_with_time_limits():
