@@ -6,6 +6,8 @@ from portal import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Before staff.urls: its "omgang/<round>/<region>/" would take "omgang/<round>/arkivpaket/".
+    path("handlaggare/", include("records.urls")),
     path("handlaggare/", include("staff.urls")),
     path("tillganglighet/", views.accessibility_statement, name="accessibility"),
     path("personuppgifter/", views.privacy_notice, name="privacy"),

@@ -56,6 +56,26 @@ def test_upload_lists_the_file_as_being_checked(client, contact, inventory):
     assert "Regional strategi.pdf" in client.get(page_url(inventory)).content.decode()
 
 
+def test_the_upload_form_shows_progress_with_javascript_and_posts_without(
+    client, contact, inventory
+):
+    client.force_login(contact)
+
+    response = client.get(page_url(inventory))
+
+    page = response.content.decode()
+    # A plain multipart form post (no JavaScript needed) that static/js/uploads.js enhances.
+    assert (
+        '<form method="post" enctype="multipart/form-data" novalidate data-upload-progress>' in page
+    )
+    assert '<progress id="upload-progress" class="d-block w-100" max="100" value="0">' in page
+    assert 'data-text-received="Filen är uppladdad och kontrolleras nu …"' in page
+    assert '<script src="/static/js/uploads.js"></script>' in page
+    # The script is the portal's own file, allowed by the Content-Security-Policy.
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"].split("script-src")[1]
+
+
 def test_upload_scanned_clean_by_clamd_can_be_downloaded(
     client, contact, inventory, clamd, django_capture_on_commit_callbacks
 ):

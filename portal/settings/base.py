@@ -308,6 +308,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventories.tasks.versions_sweep_missing_pdfs",
         "schedule": timedelta(minutes=10),
     },
+    # Archival packages still waiting because a broken broker held their build back.
+    "records-sweep-waiting-archival-packages": {
+        "task": "records.tasks.archival_packages_sweep",
+        "schedule": timedelta(minutes=10),
+    },
 }
 
 LOGGING = {
