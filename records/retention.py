@@ -239,7 +239,7 @@ def draft_candidates(
         rounds = rounds.filter(pk=round.pk)
     due: dict[int, tuple[datetime.datetime, int]] = {}
     for round_ in rounds:
-        closed_at = round_closed_at(round_, round_.last_extension)  # type: ignore[attr-defined]
+        closed_at = round_closed_at(round_, round_.last_extension)
         months = round_periods(round_).draft_months
         if closed_at < months_before(now, months):
             due[round_.pk] = (closed_at, months)
