@@ -26,8 +26,10 @@ import calendar
 import dataclasses
 import datetime
 import hashlib
+import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.core.files.storage import default_storage
@@ -55,6 +57,8 @@ from records.models import (
     RetentionPlan,
 )
 from regions.models import ContactPerson, Invitation
+
+logger = logging.getLogger(__name__)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -481,22 +485,49 @@ def retention_apply(
     *, now: datetime.datetime | None = None, round: Round | None = None, trigger: str
 ) -> Counter:
     """Purge what the plans say is due at ``now``: the same things ``retention_candidates``
-    lists. Idempotent: a second run (or one after a crash) purges only what is left."""
+    lists. Idempotent: a second run (or one after a crash) purges only what is left.
+
+    A purge that fails is rolled back with its record, logged and counted as ``failed``; the
+    run goes on with the next one, and the next run tries it again.
+    """
     now = now or timezone.now()
     purged: Counter = Counter()
     periods = global_periods()
+
+    def attempt(kind: str, object_id: str, purge: Callable[[], bool]) -> None:
+        try:
+            done = purge()
+        except Exception:
+            logger.exception("Retention: purging %s %s failed", kind, object_id)
+            purged["failed"] += 1
+            return
+        if done:
+            purged[kind] += 1
+
     if round is None:
-        for candidate in contact_person_candidates(now=now, months=periods.contact_inactive_months):
-            if contact_person_anonymise(
-                contact_person_id=int(candidate.object_id),
-                now=now,
-                months=periods.contact_inactive_months,
-                trigger=trigger,
-            ):
-                purged[Kind.CONTACT_PERSON] += 1
-    for candidate in draft_candidates(now=now, round=round):
-        if draft_purge(inventory_id=int(candidate.object_id), now=now, trigger=trigger):
-            purged[Kind.DRAFT] += 1
+        months = periods.contact_inactive_months
+        for person in contact_person_candidates(now=now, months=months):
+            attempt(
+                Kind.CONTACT_PERSON,
+                person.object_id,
+                partial(
+                    contact_person_anonymise,
+                    contact_person_id=int(person.object_id),
+                    now=now,
+                    months=months,
+                    trigger=trigger,
+                ),
+            )
+    for draft in draft_candidates(now=now, round=round):
+        attempt(
+            Kind.DRAFT,
+            draft.object_id,
+            partial(draft_purge, inventory_id=int(draft.object_id), now=now, trigger=trigger),
+        )
     if round is None:
-        purged += sign_in_records_purge(now=now, days=periods.sign_in_days, trigger=trigger)
+        try:
+            purged += sign_in_records_purge(now=now, days=periods.sign_in_days, trigger=trigger)
+        except Exception:
+            logger.exception("Retention: purging sign-in records failed")
+            purged["failed"] += 1
     return purged

@@ -421,3 +421,50 @@ def test_months_are_calendar_months_in_swedish_time(moment, months, result):
         return datetime.datetime(*parts, tzinfo=STOCKHOLM)
 
     assert months_before(aware(moment), months) == aware(result)
+
+
+FAIL_DRAFT_RECORDS = """
+CREATE FUNCTION test_fail_draft_record() RETURNS trigger AS $$
+BEGIN
+    IF NEW.kind = 'draft' THEN
+        RAISE EXCEPTION 'the disk is full';
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER test_fail_draft_record BEFORE INSERT ON records_purgerecord
+    FOR EACH ROW EXECUTE FUNCTION test_fail_draft_record();
+"""
+
+
+@pytest.mark.postgres
+def test_a_purge_whose_record_fails_is_undone_and_the_next_run_does_it(
+    seeded, postgres, django_capture_on_commit_callbacks
+):
+    """Each purge commits with its record or not at all: the database refuses the draft's record
+    (a real failure, raised by PostgreSQL), so its content stays; the rest of the run goes on."""
+    with connection.cursor() as cursor:
+        cursor.execute(FAIL_DRAFT_RECORDS)
+    with (
+        time_machine.travel(NOW, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        first = retention_apply(trigger="beat")
+    assert first["failed"] == 1 and "draft" not in first
+    assert first["contact_person"] == 2 and first["session"] == 1
+    assert BudgetLine.objects.filter(inventory=seeded["draft"]).count() == 2
+    assert Attachment.objects.filter(pk=seeded["draft_attachment"].pk).exists()
+    assert default_storage.exists(seeded["draft_attachment"].file.name)
+    assert not PurgeRecord.objects.filter(kind="draft").exists()
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER test_fail_draft_record ON records_purgerecord")
+    with (
+        time_machine.travel(NOW, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        second = retention_apply(trigger="beat")
+    assert second == Counter({"draft": 1})
+    assert not BudgetLine.objects.filter(inventory=seeded["draft"]).exists()
+    assert not default_storage.exists(seeded["draft_attachment"].file.name)
+    assert PurgeRecord.objects.count() == len(expected(seeded))

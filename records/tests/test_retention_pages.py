@@ -243,3 +243,21 @@ def test_the_privacy_notice_costs_one_query_more_than_a_static_page(client, cont
     with CaptureQueriesContext(connection) as privacy:
         assert client.get(reverse("privacy")).status_code == 200
     assert len(privacy) <= len(static) + 1 <= 5
+
+
+@pytest.mark.postgres
+def test_a_failed_purge_makes_the_command_fail_after_the_others(draft, old_attempt, postgres):
+    from django.db import connection as db
+
+    from records.tests.test_retention import FAIL_DRAFT_RECORDS
+
+    with db.cursor() as cursor:
+        cursor.execute(FAIL_DRAFT_RECORDS)
+    out = StringIO()
+    with (
+        time_machine.travel(NOW, tick=False),
+        pytest.raises(CommandError, match="1 purges failed"),
+    ):
+        call_command("retention", stdout=out)
+    assert out.getvalue().endswith(": 1 purged (access_attempt 1).\n")
+    assert draft.budget_lines.count() == 2

@@ -44,8 +44,11 @@ class Command(BaseCommand):
             self.stdout.write(f"{len(candidates)} would be purged.")
             return
         purged = retention_apply(now=now, round=round_, trigger="command")
+        failed = purged.pop("failed", 0)
         summary = ", ".join(f"{kind} {count}" for kind, count in sorted(purged.items()))
         self.stdout.write(
             f"Retention as of {when}, {scope}: {sum(purged.values())} purged"
             + (f" ({summary})." if summary else ".")
         )
+        if failed:
+            raise CommandError(f"{failed} purges failed (see the log); the next run tries again.")
