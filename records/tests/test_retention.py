@@ -468,3 +468,26 @@ def test_a_purge_whose_record_fails_is_undone_and_the_next_run_does_it(
     assert not BudgetLine.objects.filter(inventory=seeded["draft"]).exists()
     assert not default_storage.exists(seeded["draft_attachment"].file.name)
     assert PurgeRecord.objects.count() == len(expected(seeded))
+
+
+@pytest.mark.broker
+def test_a_real_worker_runs_the_task_from_the_queue(celery_worker):
+    """The task is found by the worker's autodiscovery and purges through the broker."""
+    import time
+
+    from django.utils import timezone
+
+    old = axes_row(
+        AccessAttempt, at=timezone.now() - datetime.timedelta(days=40), username="gammal@x.se"
+    )
+    young = axes_row(AccessAttempt, at=timezone.now(), username="ny@x.se")
+
+    retention_apply_task.delay()
+
+    deadline = time.monotonic() + 60
+    while not PurgeRecord.objects.filter(kind="access_attempt").exists():
+        assert time.monotonic() < deadline, "the worker purged nothing within a minute"
+        time.sleep(0.1)
+    record = PurgeRecord.objects.get(kind="access_attempt")
+    assert record.object_ids == [str(old.pk)] and record.trigger == "beat"
+    assert list(AccessAttempt.objects.values_list("pk", flat=True)) == [young.pk]
