@@ -99,6 +99,22 @@ def test_a_round_limits_the_run_to_its_drafts(draft, old_attempt):
     assert old_attempt.__class__.objects.filter(pk=old_attempt.pk).exists()
 
 
+def test_the_dry_run_looks_ahead_with_at(draft, old_attempt):
+    out = StringIO()
+    call_command("retention", "--dry-run", "--at", "2020-03-01T12:00", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("Retention as of 2020-03-01 12:00 CET, all rounds")
+    # Closed on 20 January 2020: not yet twelve months; the attempt was not made yet either.
+    assert lines[1:] == ["0 would be purged."]
+    out = StringIO()
+    call_command("retention", "--dry-run", "--at", "2021-01-21", stdout=out)
+    assert out.getvalue().splitlines()[1].startswith(f"draft\t{draft.pk}\t366 days\t")  # 2020 is a leap year
+    with pytest.raises(CommandError, match="--at only goes with --dry-run"):
+        call_command("retention", "--at", "2021-01-21")
+    with pytest.raises(CommandError, match="not an ISO date"):
+        call_command("retention", "--dry-run", "--at", "i morgon")
+
+
 def test_an_unknown_round_is_refused():
     with pytest.raises(CommandError, match="No round with the slug 'saknas'"):
         run("--dry-run", "--round", "saknas")

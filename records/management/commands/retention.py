@@ -1,9 +1,12 @@
-"""``manage.py retention [--dry-run] [--round SLUG]``: apply the retention plans (gallring).
+"""``manage.py retention [--dry-run [--at TIME]] [--round SLUG]``: apply the retention plans.
 
-``--dry-run`` lists what would go (kind, id, age, reason) and changes nothing; without it
-everything listed is purged, each purge recorded (``records.PurgeRecord``), and a summary
-printed. ``--round`` limits the run to that round's drafts.
+``--dry-run`` lists what would go (kind, id, age, reason) and changes nothing, as of now or of
+``--at`` (ISO; without an offset, Swedish time); without it everything listed is purged, each
+purge recorded (``records.PurgeRecord``), and a summary printed. ``--round`` limits the run to
+that round's drafts.
 """
+
+import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -22,8 +25,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--round", dest="round_slug", help="only this round's drafts (its slug)"
         )
+        parser.add_argument(
+            "--at", help="with --dry-run: as if it were this time (ISO; default now, Swedish time)"
+        )
 
-    def handle(self, *args, dry_run=False, round_slug=None, **options):
+    def handle(self, *args, dry_run=False, round_slug=None, at=None, **options):
         round_ = None
         if round_slug:
             try:
@@ -31,6 +37,15 @@ class Command(BaseCommand):
             except Round.DoesNotExist:
                 raise CommandError(f"No round with the slug {round_slug!r}.") from None
         now = timezone.now()
+        if at:
+            if not dry_run:
+                raise CommandError("--at only goes with --dry-run: purging happens now.")
+            try:
+                now = datetime.datetime.fromisoformat(at)
+            except ValueError:
+                raise CommandError(f"--at: not an ISO date and time: {at!r}") from None
+            if timezone.is_naive(now):
+                now = now.replace(tzinfo=STOCKHOLM)
         when = timezone.localtime(now, STOCKHOLM).strftime("%Y-%m-%d %H:%M %Z")
         scope = f"round {round_.slug}, drafts only" if round_ else "all rounds"
         if dry_run:
