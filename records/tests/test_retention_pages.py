@@ -108,7 +108,8 @@ def test_the_dry_run_looks_ahead_with_at(draft, old_attempt):
     assert lines[1:] == ["0 would be purged."]
     out = StringIO()
     call_command("retention", "--dry-run", "--at", "2021-01-21", stdout=out)
-    assert out.getvalue().splitlines()[1].startswith(f"draft\t{draft.pk}\t366 days\t")  # 2020 is a leap year
+    # 366 days: 2020 is a leap year.
+    assert out.getvalue().splitlines()[1].startswith(f"draft\t{draft.pk}\t366 days\t")
     with pytest.raises(CommandError, match="--at only goes with --dry-run"):
         call_command("retention", "--at", "2021-01-21")
     with pytest.raises(CommandError, match="not an ISO date"):
