@@ -10,7 +10,8 @@ urlpatterns = [
     path("handlaggare/", include("records.urls")),
     path("handlaggare/", include("staff.urls")),
     path("tillganglighet/", views.accessibility_statement, name="accessibility"),
-    path("personuppgifter/", views.privacy_notice, name="privacy"),
+    # The privacy notice lists the retention plans' periods: it lives with them in records.
+    path("", include("records.privacy_urls")),
     path("session/forlang/", views.session_extend, name="session_extend"),
     path("i18n/setlang/", views.language_set, name="set_language"),
     path("konto/", include("portal.account_urls")),

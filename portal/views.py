@@ -135,10 +135,6 @@ def accessibility_statement(request):
     return render(request, "portal/accessibility.html")
 
 
-def privacy_notice(request):
-    return render(request, "portal/privacy.html")
-
-
 def bad_request(request, exception):
     """400, or 413 when the body was larger (or had more fields) than the settings allow."""
     if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):

@@ -8,4 +8,5 @@ class RecordsConfig(AppConfig):
     name = "records"
     verbose_name = _("Arkiv och gallring")
     #: Admin permissions the Handläggare group holds on this app's models (see portal.staff_group).
-    staff_permissions: list[str] = []
+    #: Staff read the retention plans and the purge log; only superusers change a plan.
+    staff_permissions: list[str] = ["view_retentionplan", "view_purgerecord"]

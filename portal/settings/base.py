@@ -146,7 +146,7 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "portal.throttling.axes_username"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
 AXES_VERBOSE = False
-# Successful sign-ins are not logged; failed ones are purged after 30 days (privacy notice).
+# Successful sign-ins are not logged; failed ones are purged by the retention plan (records).
 AXES_DISABLE_ACCESS_LOG = True
 
 # Caches. The rate limits below count here, so production needs one cache that every web process
@@ -275,9 +275,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
 CELERY_BEAT_SCHEDULE = {
-    "portal-purge-sign-in-failures": {
-        "task": "portal.tasks.sign_in_failures_purge",
-        "schedule": timedelta(hours=24),
+    # The retention plans (gallring): anonymise, delete and reset what is due (nightly, 02:30).
+    "records-apply-retention": {
+        "task": "records.tasks.retention_apply",
+        "schedule": crontab(minute=30, hour=2),
     },
     "regions-resend-unsent-invitations": {
         "task": "regions.tasks.invitations_send_unsent",
