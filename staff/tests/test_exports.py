@@ -78,11 +78,16 @@ def test_xlsx_has_one_row_per_region_with_the_latest_versions_totals(
     client, staff_user, exported_round
 ):
     workbook = _xlsx(client, staff_user)
-    assert workbook.sheetnames == ["Regioner", "Insatser", "Mål", "Effekter", "Budget"]
+    assert workbook.sheetnames == [
+        "Regioner",
+        "Insatser",
+        "Mål",
+        "Effekter",
+        "Budget",
+        "Sammanfattning",
+    ]
     main = workbook["Regioner"]
-    note = main["A1"].value
-    assert "senast inskickade version" in note
-    rows = list(main.iter_rows(min_row=2, values_only=True))
+    rows = list(main.iter_rows(values_only=True))
     header, data = list(rows[0]), rows[1:]
     assert header == main_headers(round_2019())
     assert len(data) == 21
@@ -94,7 +99,7 @@ def test_xlsx_has_one_row_per_region_with_the_latest_versions_totals(
     assert skane["Antal insatser"] == 2
     assert skane["Insatsernas totala kostnad (kr)"] == 250_000 + 500_000
     assert skane["Antal mål"] == 2
-    assert skane["I tid"] == "Ja"
+    assert skane["I tid"] is True and skane["Utkast"] is False
     assert skane["SHA-256 (inskickad version)"] == exported_round["skane_v2"].sha256
     stockholm = by_code["01"]
     assert stockholm["Antal insatser"] == 3
@@ -106,7 +111,7 @@ def test_xlsx_has_one_row_per_region_with_the_latest_versions_totals(
     assert by_code["09"]["Status"] == "Ej påbörjad"
 
     interventions = list(workbook["Insatser"].iter_rows(min_row=2, values_only=True))
-    assert sorted((row[0], row[3]) for row in interventions) == [
+    assert sorted((row[0], row[4]) for row in interventions) == [
         ("01", 1),
         ("01", 2),
         ("01", 3),
@@ -119,7 +124,7 @@ def test_xlsx_has_one_row_per_region_with_the_latest_versions_totals(
     assert len(list(workbook["Mål"].iter_rows(min_row=2))) == 3
     assert len(list(workbook["Effekter"].iter_rows(min_row=2))) == 2
     budget = list(workbook["Budget"].iter_rows(min_row=2, values_only=True))
-    assert sorted((row[0], row[5]) for row in budget) == [
+    assert sorted((row[0], row[6]) for row in budget) == [
         ("01", 40_000),
         ("01", 60_000),
         ("12", 80_000),
@@ -137,7 +142,7 @@ def test_export_shows_the_submitted_text_not_the_live_row(client, staff_user, re
     version = InventoryVersion.objects.get(inventory=inventory)
     assert version.snapshot["part1"]["context"].startswith("Nuläge context")
     workbook = _xlsx(client, staff_user)
-    row = next(r for r in workbook["Regioner"].iter_rows(min_row=3) if r[0].value == "12")
+    row = next(r for r in workbook["Regioner"].iter_rows(min_row=2) if r[0].value == "12")
     assert row[8].value.startswith("Nuläge context") and row[8].data_type == "s"
 
 
@@ -148,7 +153,7 @@ def test_xlsx_never_turns_region_text_into_a_formula(client, staff_user, region,
         inventory.current_state.save()
         inventory_submit(inventory=inventory, user=contact)
     workbook = _xlsx(client, staff_user)
-    cell = next(r for r in workbook["Regioner"].iter_rows(min_row=3) if r[0].value == "12")[8]
+    cell = next(r for r in workbook["Regioner"].iter_rows(min_row=2) if r[0].value == "12")[8]
     assert cell.data_type == "s"
     assert cell.value == '=HYPERLINK("http://example.com","klicka")'
 
@@ -239,7 +244,7 @@ def test_zip_of_really_rendered_copies_of_record(client, staff_user, region, con
 
 def test_the_new_fields_are_typed_columns_one_per_year(client, staff_user, exported_round):
     workbook = _xlsx(client, staff_user)
-    rows = list(workbook["Regioner"].iter_rows(min_row=2, values_only=True))
+    rows = list(workbook["Regioner"].iter_rows(values_only=True))
     header = list(rows[0])
     years = [h for h in header if h.startswith("Söks från programmet ")]
     assert years == [f"Söks från programmet {year} (kr)" for year in (2020, 2021, 2022)]
@@ -260,23 +265,23 @@ def test_the_new_fields_are_typed_columns_one_per_year(client, staff_user, expor
     sheet = list(workbook["Insatser"].iter_rows(values_only=True))
     columns = list(sheet[0])
     first = dict(
-        zip(columns, next(r for r in sheet[1:] if r[0] == "01" and r[3] == 1), strict=True)
+        zip(columns, next(r for r in sheet[1:] if r[0] == "01" and r[4] == 1), strict=True)
     )
     assert first["Prioritet"] == "Hög"
-    assert first["Bidrar till effekter på lång sikt"] == (
-        "Mer diversifierat och omställningsbenäget näringsliv"
-    )
+    assert first["Effekt: Mer diversifierat och omställningsbenäget näringsliv"] is True
+    assert first["Effekt: Ökad tillit"] is False
     assert first["Söks från programmet 2020 (kr)"] == 100_000
     assert first["Egen medfinansiering 2021 (kr)"] == 10_000
     assert first["Annan medfinansiering 2022 (kr)"] == 0
 
     goals = list(workbook["Mål"].iter_rows(values_only=True))
     goal = dict(zip(goals[0], goals[1], strict=True))
-    assert goal["Effekter på lång sikt"] == (
-        "Mer diversifierat och omställningsbenäget näringsliv; Ökad tillit"
-    )
-    assert goal["Hållbarhetsdimensioner"] == "Ekonomisk hållbarhet"
-    assert goal["Indikatorn följs upp efter"] == "Kön"
+    assert goal["Effekt: Mer diversifierat och omställningsbenäget näringsliv"] is True
+    assert goal["Effekt: Ökad tillit"] is True
+    assert goal["Effekt: Starkare regionalt ledarskap"] is False
+    assert goal["Dimension: Ekonomisk hållbarhet"] is True
+    assert goal["Dimension: Social hållbarhet"] is False
+    assert goal["Följs upp efter: Kön"] is True and goal["Följs upp efter: Ålder"] is False
     assert goal["Insatser som leder dit"] == "Insats 1: Hållbar omställning"
 
     client.force_login(staff_user)
