@@ -252,9 +252,13 @@ class Breakdown:
     goals: int = 0
     regions: list = field(default_factory=list)
     goal_list: list[tuple] = field(default_factory=list)  # (region, goal dict)
+    _region_ids: set = field(default_factory=set, repr=False)
 
     def add_region(self, region) -> None:
-        if region not in self.regions:
+        # A set of ids, not "region in self.regions": model equality per item made the synthesis
+        # quadratic in the number of regions.
+        if region.pk not in self._region_ids:
+            self._region_ids.add(region.pk)
             self.regions.append(region)
 
 

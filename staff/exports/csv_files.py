@@ -21,13 +21,15 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
 
-def csv_value(value):
+def csv_value(value, yes="Ja", no="Nej"):
+    """``value`` as CSV text; ``yes`` and ``no`` are the words for booleans (translated once per
+    file by the caller)."""
     if value is None:
         return ""
     if value is True:
-        return _("Ja")
+        return yes
     if value is False:
-        return _("Nej")
+        return no
     if isinstance(value, datetime.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, datetime.date):
@@ -47,8 +49,9 @@ def table_csv_lines(table: Table) -> Iterator[str]:
     writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
     yield BOM
     yield writer.writerow([column.header for column in table.columns])
+    yes, no = _("Ja"), _("Nej")
     for values in table.rows:
-        yield writer.writerow([csv_value(value) for value in values])
+        yield writer.writerow([csv_value(value, yes, no) for value in values])
 
 
 def csv_filename(table: Table) -> str:
