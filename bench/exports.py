@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import statistics
+import string
 import sys
 import tempfile
 import time
@@ -144,14 +145,15 @@ def grow_to(count: int) -> None:
     from regions.models import Region
 
     have = Region.objects.filter(active=True).count()
+    codes = [a + b for a in string.ascii_uppercase for b in string.ascii_uppercase]
     Region.objects.bulk_create(
         Region(
-            code=f"X{n:03}",
-            name=f"Testregion {n}",
-            county_name=f"Testlän {n}",
-            slug=f"testregion-{n}",
+            code=code,
+            name=f"Testregion {code}",
+            county_name=f"Testlän {code}",
+            slug=f"testregion-{code.lower()}",
         )
-        for n in range(have, count)
+        for code in codes[have - 21 : count - 21]
     )
 
 
