@@ -290,3 +290,102 @@ def test_the_new_fields_are_typed_columns_one_per_year(client, staff_user, expor
     csv_rows = list(csv.reader(io.StringIO(raw), delimiter=";"))
     row = dict(zip(csv_rows[0], next(r for r in csv_rows if r[0] == "01"), strict=True))
     assert row["Söks från programmet 2020 (kr)"] == "600000"
+
+
+def test_zip_holds_each_versions_frozen_attachments_under_their_names(
+    client, staff_user, region, contact
+):
+    """The attachments the latest version froze, by their sanitised names in the version's
+    folder, byte for byte (SHA-256 as recorded); a quarantined file is not part of it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from inventories.models import Attachment
+    from inventories.services.attachments import attachment_upload
+
+    pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
+    with time_machine.travel(IN_ROUND, tick=False):
+        inventory = open_inventory(round=round_2019(), region=region, user=contact)
+        uploads = [
+            ("Beslut: styrelsen?.pdf", pdf + b"% first\n"),
+            ("beslut styrelsen.pdf", pdf + b"% second\n"),
+            ("karta.png", png),
+        ]
+        for name, content in uploads:
+            attachment_upload(
+                inventory=inventory,
+                user=contact,
+                uploaded_file=SimpleUploadedFile(name, content),
+                kind="analysis",
+                description="",
+            )
+        Attachment.objects.update(status=Attachment.Status.CLEAN)
+        quarantined = attachment_upload(
+            inventory=inventory,
+            user=contact,
+            uploaded_file=SimpleUploadedFile("ej-klar.pdf", pdf),
+            kind="other",
+            description="",
+        )
+        Attachment.objects.filter(pk=quarantined.pk).update(
+            status=Attachment.Status.INFECTED, signature="Eicar-Test-Signature"
+        )
+        version = inventory_submit(inventory=inventory, user=contact)
+    store_pdf(version)
+    listed = version.snapshot["attachments"]
+    assert [row["name"] for row in listed] == [
+        "Beslut_ styrelsen.pdf",
+        "beslut styrelsen.pdf",
+        "karta.png",
+    ]
+    client.force_login(staff_user)
+    response = client.get(reverse("staff:export_pdf_zip", kwargs={"round_slug": "2019"}))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    folder = "12-region-skane-v1/"
+    assert sorted(n for n in archive.namelist() if n.startswith(folder)) == [
+        folder + "Beslut_ styrelsen.pdf",
+        folder + "beslut styrelsen.pdf",
+        folder + "karta.png",
+    ]
+    for row, (_name, content) in zip(listed, uploads, strict=True):
+        data = archive.read(folder + row["name"])
+        assert data == content
+        assert hashlib.sha256(data).hexdigest() == row["sha256"]
+    manifest = archive.read("innehall.txt").decode()
+    assert f"{folder}karta.png  SHA-256 {listed[2]['sha256']}" in manifest
+    assert "VARNING" not in manifest and "ej-klar" not in str(archive.namelist())
+
+
+def test_zip_marks_an_attachment_that_no_longer_matches_its_hash(
+    client, staff_user, region, contact
+):
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from inventories.models import Attachment
+    from inventories.services.attachments import attachment_upload
+
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
+    with time_machine.travel(IN_ROUND, tick=False):
+        inventory = open_inventory(round=round_2019(), region=region, user=contact)
+        attachment_upload(
+            inventory=inventory,
+            user=contact,
+            uploaded_file=SimpleUploadedFile("karta.png", png),
+            kind="analysis",
+            description="",
+        )
+        Attachment.objects.update(status=Attachment.Status.CLEAN)
+        version = inventory_submit(inventory=inventory, user=contact)
+    store_pdf(version)
+    stored = Attachment.objects.get()
+    with default_storage.open(stored.file.name, "wb") as handle:
+        handle.write(png + b"tampered")
+    client.force_login(staff_user)
+    response = client.get(reverse("staff:export_pdf_zip", kwargs={"round_slug": "2019"}))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert archive.read("12-region-skane-v1/karta.png") == png + b"tampered"
+    manifest = archive.read("innehall.txt").decode()
+    assert "12-region-skane-v1/karta.png" in manifest and "VARNING" in manifest
+    version.document.refresh_from_db()
+    assert "karta.png" in version.document.damage
