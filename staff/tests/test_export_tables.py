@@ -372,3 +372,15 @@ def test_the_export_runs_the_same_queries_for_21_and_290_regions(client, staff_u
     assert with_290 == with_21, sql_290
     synthesis = round_synthesis(round_2019(), SynthesisFilter(drafts=True))
     assert synthesis.interventions == 289 * 30 + 2 and synthesis.drafts_counted == 1
+
+
+def test_the_synthesis_page_offers_the_export_with_its_filter(client, staff_user, seeded):
+    client.force_login(staff_user)
+    url = reverse("staff:synthesis", kwargs={"round_slug": "2019"})
+    page = client.get(url, {"area": "funds", "drafts": "on"}).content.decode()
+    xlsx = reverse("staff:export_xlsx", kwargs={"round_slug": "2019"})
+    csv_zip = reverse("staff:export_csv_zip", kwargs={"round_slug": "2019"})
+    assert f'href="{xlsx}?area=funds&amp;drafts=on"' in page
+    assert f'href="{csv_zip}?area=funds&amp;drafts=on"' in page
+    records = _records(_workbook(client, staff_user, area="funds", drafts="on")["Insatser"])
+    assert [(r["Länskod"], r["Nr"]) for r in records] == [("01", 3)]
