@@ -184,7 +184,7 @@ def main_row(source: Source, export_row: ExportRow, years=()) -> list:
     schema) is a blank cell; a region with nothing submitted (and no draft asked for) is blank
     after its status."""
     inventory = source.inventory
-    version = None if source.is_draft else source.version
+    version = None if source.is_draft else export_row.version
     base = [
         source.region.code,
         source.region.name,

@@ -9,6 +9,9 @@ carrying its style, so a row costs one value assignment per cell. Every text cel
 text: a text that starts with "=" is never a formula.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -60,7 +63,7 @@ def _text(ws, value: str):
 
 def _converters(ws, table: Table, styles):
     """Per column: ``None`` (the value as it is) or a function from a value to what to append."""
-    converters = []
+    converters: list[Callable[[Any], Any] | None] = []
     for column in table.columns:
         if column.kind in (TEXT, LONG_TEXT):
             converters.append(lambda value: _text(ws, value) if isinstance(value, str) else value)
