@@ -7,20 +7,17 @@ filter asks for drafts: a region that has been returned and is editing again sti
 what it last sent. Status and deadline are the live values when the file is made. Regions that
 have not submitted appear with blank content.
 
-- ``tables``: the tidy tables (from ``staff.synthesis``, so the numbers agree with its page);
+- ``columns``: what a table is; ``tables``: the tidy data tables and ``round_export``;
+  ``summary``: the synthesis matrices (both from ``staff.synthesis``, so the numbers agree with
+  its page);
 - ``workbook``: the XLSX rendering; ``csv_files``: the CSV rendering;
 - ``archive``: the ZIP of PDFs and attachments.
 """
 
 from staff.exports.archive import pdf_filename, write_round_pdf_zip
+from staff.exports.columns import Table
 from staff.exports.csv_files import table_csv_lines, write_export_csv_zip
-from staff.exports.tables import (
-    TABLE_SLUGS,
-    RoundExport,
-    Table,
-    main_headers,
-    round_export,
-)
+from staff.exports.tables import TABLE_SLUGS, RoundExport, main_headers, round_export
 from staff.exports.workbook import write_export_workbook
 
 

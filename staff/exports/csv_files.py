@@ -15,7 +15,8 @@ from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
 
-from staff.exports.tables import RoundExport, Table
+from staff.exports.columns import Table
+from staff.exports.tables import RoundExport
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"

@@ -19,15 +19,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, NamedStyle
 from openpyxl.utils import get_column_letter
 
-from staff.exports.tables import (
-    DATE,
-    DATETIME,
-    KRONOR,
-    LONG_TEXT,
-    TEXT,
-    RoundExport,
-    Table,
-)
+from staff.exports.columns import DATE, DATETIME, KRONOR, LONG_TEXT, TEXT, Table
+from staff.exports.tables import RoundExport
 
 KRONOR_FORMAT = '#,##0 "kr"'
 DATE_FORMAT = "yyyy-mm-dd"
