@@ -156,9 +156,11 @@ def _draft_snapshots(round_, inventory_ids) -> dict[int, dict]:
     }
 
 
-def synthesis_sources(round_, *, drafts: bool = False) -> list[Source]:
-    """Every active region with the snapshot its numbers come from (``None``: nothing yet)."""
-    rows = export_rows(round_)
+def synthesis_sources(round_, *, drafts: bool = False, rows=None) -> list[Source]:
+    """Every active region with the snapshot its numbers come from (``None``: nothing yet).
+    ``rows`` are ``export_rows(round_)`` when the caller has them already (the exports)."""
+    if rows is None:
+        rows = export_rows(round_)
     live = {}
     if drafts:
         editable = [
@@ -250,9 +252,13 @@ class Breakdown:
     goals: int = 0
     regions: list = field(default_factory=list)
     goal_list: list[tuple] = field(default_factory=list)  # (region, goal dict)
+    _region_ids: set = field(default_factory=set, repr=False)
 
     def add_region(self, region) -> None:
-        if region not in self.regions:
+        # A set of ids, not "region in self.regions": model equality per item made the synthesis
+        # quadratic in the number of regions.
+        if region.pk not in self._region_ids:
+            self._region_ids.add(region.pk)
             self.regions.append(region)
 
 
@@ -269,6 +275,8 @@ class Synthesis:
     priorities: list[Breakdown]
     perspective_total: dict[str, int]
     follow_up_total: dict[str, int]
+    #: The regions left by the region and status filters, counted or not (the exports' list).
+    sources: list[Source] = field(default_factory=list)
 
     @property
     def regions_counted(self) -> int:
@@ -357,10 +365,13 @@ def _breakdowns(choices) -> dict[str, Breakdown]:
     return {value: Breakdown(value, str(label)) for value, label in choices.choices}
 
 
-def round_synthesis(round_, synthesis_filter: SynthesisFilter | None = None) -> Synthesis:
-    """Count what the round's inventories say, narrowed by ``synthesis_filter``."""
+def round_synthesis(
+    round_, synthesis_filter: SynthesisFilter | None = None, *, rows=None
+) -> Synthesis:
+    """Count what the round's inventories say, narrowed by ``synthesis_filter``; ``rows`` are
+    ``export_rows(round_)`` when the caller has loaded them already."""
     flt = synthesis_filter or SynthesisFilter()
-    sources = synthesis_sources(round_, drafts=flt.drafts)
+    sources = synthesis_sources(round_, drafts=flt.drafts, rows=rows)
     if flt.region:
         sources = [source for source in sources if source.region.slug == flt.region]
 
@@ -456,4 +467,5 @@ def round_synthesis(round_, synthesis_filter: SynthesisFilter | None = None) -> 
         priorities=list(priorities.values()),
         perspective_total={value: perspective_total[value] for value in FollowUp.values},
         follow_up_total={value: follow_up_total[value] for value in FollowUp.values},
+        sources=sources,
     )

@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path(round_prefix + "export.xlsx", exports.export_xlsx, name="export_xlsx"),
     path(round_prefix + "export.csv", exports.export_csv, name="export_csv"),
+    path(round_prefix + "export-csv.zip", exports.export_csv_zip, name="export_csv_zip"),
     path(round_prefix + "pdf.zip", exports.export_pdf_zip, name="export_pdf_zip"),
     path(region_prefix, inventory.inventory_detail, name="inventory"),
     path(region_prefix + "godkann/", inventory.inventory_accept, name="accept"),

@@ -78,11 +78,16 @@ def test_xlsx_has_one_row_per_region_with_the_latest_versions_totals(
     client, staff_user, exported_round
 ):
     workbook = _xlsx(client, staff_user)
-    assert workbook.sheetnames == ["Regioner", "Insatser", "Mål", "Effekter", "Budget"]
+    assert workbook.sheetnames == [
+        "Regioner",
+        "Insatser",
+        "Mål",
+        "Effekter",
+        "Budget",
+        "Sammanfattning",
+    ]
     main = workbook["Regioner"]
-    note = main["A1"].value
-    assert "senast inskickade version" in note
-    rows = list(main.iter_rows(min_row=2, values_only=True))
+    rows = list(main.iter_rows(values_only=True))
     header, data = list(rows[0]), rows[1:]
     assert header == main_headers(round_2019())
     assert len(data) == 21
@@ -94,7 +99,7 @@ def test_xlsx_has_one_row_per_region_with_the_latest_versions_totals(
     assert skane["Antal insatser"] == 2
     assert skane["Insatsernas totala kostnad (kr)"] == 250_000 + 500_000
     assert skane["Antal mål"] == 2
-    assert skane["I tid"] == "Ja"
+    assert skane["I tid"] is True and skane["Utkast"] is False
     assert skane["SHA-256 (inskickad version)"] == exported_round["skane_v2"].sha256
     stockholm = by_code["01"]
     assert stockholm["Antal insatser"] == 3
@@ -106,7 +111,7 @@ def test_xlsx_has_one_row_per_region_with_the_latest_versions_totals(
     assert by_code["09"]["Status"] == "Ej påbörjad"
 
     interventions = list(workbook["Insatser"].iter_rows(min_row=2, values_only=True))
-    assert sorted((row[0], row[3]) for row in interventions) == [
+    assert sorted((row[0], row[4]) for row in interventions) == [
         ("01", 1),
         ("01", 2),
         ("01", 3),
@@ -119,7 +124,7 @@ def test_xlsx_has_one_row_per_region_with_the_latest_versions_totals(
     assert len(list(workbook["Mål"].iter_rows(min_row=2))) == 3
     assert len(list(workbook["Effekter"].iter_rows(min_row=2))) == 2
     budget = list(workbook["Budget"].iter_rows(min_row=2, values_only=True))
-    assert sorted((row[0], row[5]) for row in budget) == [
+    assert sorted((row[0], row[6]) for row in budget) == [
         ("01", 40_000),
         ("01", 60_000),
         ("12", 80_000),
@@ -137,7 +142,7 @@ def test_export_shows_the_submitted_text_not_the_live_row(client, staff_user, re
     version = InventoryVersion.objects.get(inventory=inventory)
     assert version.snapshot["part1"]["context"].startswith("Nuläge context")
     workbook = _xlsx(client, staff_user)
-    row = next(r for r in workbook["Regioner"].iter_rows(min_row=3) if r[0].value == "12")
+    row = next(r for r in workbook["Regioner"].iter_rows(min_row=2) if r[0].value == "12")
     assert row[8].value.startswith("Nuläge context") and row[8].data_type == "s"
 
 
@@ -148,7 +153,7 @@ def test_xlsx_never_turns_region_text_into_a_formula(client, staff_user, region,
         inventory.current_state.save()
         inventory_submit(inventory=inventory, user=contact)
     workbook = _xlsx(client, staff_user)
-    cell = next(r for r in workbook["Regioner"].iter_rows(min_row=3) if r[0].value == "12")[8]
+    cell = next(r for r in workbook["Regioner"].iter_rows(min_row=2) if r[0].value == "12")[8]
     assert cell.data_type == "s"
     assert cell.value == '=HYPERLINK("http://example.com","klicka")'
 
@@ -239,7 +244,7 @@ def test_zip_of_really_rendered_copies_of_record(client, staff_user, region, con
 
 def test_the_new_fields_are_typed_columns_one_per_year(client, staff_user, exported_round):
     workbook = _xlsx(client, staff_user)
-    rows = list(workbook["Regioner"].iter_rows(min_row=2, values_only=True))
+    rows = list(workbook["Regioner"].iter_rows(values_only=True))
     header = list(rows[0])
     years = [h for h in header if h.startswith("Söks från programmet ")]
     assert years == [f"Söks från programmet {year} (kr)" for year in (2020, 2021, 2022)]
@@ -260,23 +265,23 @@ def test_the_new_fields_are_typed_columns_one_per_year(client, staff_user, expor
     sheet = list(workbook["Insatser"].iter_rows(values_only=True))
     columns = list(sheet[0])
     first = dict(
-        zip(columns, next(r for r in sheet[1:] if r[0] == "01" and r[3] == 1), strict=True)
+        zip(columns, next(r for r in sheet[1:] if r[0] == "01" and r[4] == 1), strict=True)
     )
     assert first["Prioritet"] == "Hög"
-    assert first["Bidrar till effekter på lång sikt"] == (
-        "Mer diversifierat och omställningsbenäget näringsliv"
-    )
+    assert first["Effekt: Mer diversifierat och omställningsbenäget näringsliv"] is True
+    assert first["Effekt: Ökad tillit"] is False
     assert first["Söks från programmet 2020 (kr)"] == 100_000
     assert first["Egen medfinansiering 2021 (kr)"] == 10_000
     assert first["Annan medfinansiering 2022 (kr)"] == 0
 
     goals = list(workbook["Mål"].iter_rows(values_only=True))
     goal = dict(zip(goals[0], goals[1], strict=True))
-    assert goal["Effekter på lång sikt"] == (
-        "Mer diversifierat och omställningsbenäget näringsliv; Ökad tillit"
-    )
-    assert goal["Hållbarhetsdimensioner"] == "Ekonomisk hållbarhet"
-    assert goal["Indikatorn följs upp efter"] == "Kön"
+    assert goal["Effekt: Mer diversifierat och omställningsbenäget näringsliv"] is True
+    assert goal["Effekt: Ökad tillit"] is True
+    assert goal["Effekt: Starkare regionalt ledarskap"] is False
+    assert goal["Dimension: Ekonomisk hållbarhet"] is True
+    assert goal["Dimension: Social hållbarhet"] is False
+    assert goal["Följs upp efter: Kön"] is True and goal["Följs upp efter: Ålder"] is False
     assert goal["Insatser som leder dit"] == "Insats 1: Hållbar omställning"
 
     client.force_login(staff_user)
@@ -285,3 +290,102 @@ def test_the_new_fields_are_typed_columns_one_per_year(client, staff_user, expor
     csv_rows = list(csv.reader(io.StringIO(raw), delimiter=";"))
     row = dict(zip(csv_rows[0], next(r for r in csv_rows if r[0] == "01"), strict=True))
     assert row["Söks från programmet 2020 (kr)"] == "600000"
+
+
+def test_zip_holds_each_versions_frozen_attachments_under_their_names(
+    client, staff_user, region, contact
+):
+    """The attachments the latest version froze, by their sanitised names in the version's
+    folder, byte for byte (SHA-256 as recorded); a quarantined file is not part of it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from inventories.models import Attachment
+    from inventories.services.attachments import attachment_upload
+
+    pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
+    with time_machine.travel(IN_ROUND, tick=False):
+        inventory = open_inventory(round=round_2019(), region=region, user=contact)
+        uploads = [
+            ("Beslut: styrelsen?.pdf", pdf + b"% first\n"),
+            ("beslut styrelsen.pdf", pdf + b"% second\n"),
+            ("karta.png", png),
+        ]
+        for name, content in uploads:
+            attachment_upload(
+                inventory=inventory,
+                user=contact,
+                uploaded_file=SimpleUploadedFile(name, content),
+                kind="analysis",
+                description="",
+            )
+        Attachment.objects.update(status=Attachment.Status.CLEAN)
+        quarantined = attachment_upload(
+            inventory=inventory,
+            user=contact,
+            uploaded_file=SimpleUploadedFile("ej-klar.pdf", pdf),
+            kind="other",
+            description="",
+        )
+        Attachment.objects.filter(pk=quarantined.pk).update(
+            status=Attachment.Status.INFECTED, signature="Eicar-Test-Signature"
+        )
+        version = inventory_submit(inventory=inventory, user=contact)
+    store_pdf(version)
+    listed = version.snapshot["attachments"]
+    assert [row["name"] for row in listed] == [
+        "Beslut_ styrelsen.pdf",
+        "beslut styrelsen.pdf",
+        "karta.png",
+    ]
+    client.force_login(staff_user)
+    response = client.get(reverse("staff:export_pdf_zip", kwargs={"round_slug": "2019"}))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    folder = "12-region-skane-v1/"
+    assert sorted(n for n in archive.namelist() if n.startswith(folder)) == [
+        folder + "Beslut_ styrelsen.pdf",
+        folder + "beslut styrelsen.pdf",
+        folder + "karta.png",
+    ]
+    for row, (_name, content) in zip(listed, uploads, strict=True):
+        data = archive.read(folder + row["name"])
+        assert data == content
+        assert hashlib.sha256(data).hexdigest() == row["sha256"]
+    manifest = archive.read("innehall.txt").decode()
+    assert f"{folder}karta.png  SHA-256 {listed[2]['sha256']}" in manifest
+    assert "VARNING" not in manifest and "ej-klar" not in str(archive.namelist())
+
+
+def test_zip_marks_an_attachment_that_no_longer_matches_its_hash(
+    client, staff_user, region, contact
+):
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from inventories.models import Attachment
+    from inventories.services.attachments import attachment_upload
+
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
+    with time_machine.travel(IN_ROUND, tick=False):
+        inventory = open_inventory(round=round_2019(), region=region, user=contact)
+        attachment_upload(
+            inventory=inventory,
+            user=contact,
+            uploaded_file=SimpleUploadedFile("karta.png", png),
+            kind="analysis",
+            description="",
+        )
+        Attachment.objects.update(status=Attachment.Status.CLEAN)
+        version = inventory_submit(inventory=inventory, user=contact)
+    store_pdf(version)
+    stored = Attachment.objects.get()
+    with default_storage.open(stored.file.name, "wb") as handle:
+        handle.write(png + b"tampered")
+    client.force_login(staff_user)
+    response = client.get(reverse("staff:export_pdf_zip", kwargs={"round_slug": "2019"}))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert archive.read("12-region-skane-v1/karta.png") == png + b"tampered"
+    manifest = archive.read("innehall.txt").decode()
+    assert "12-region-skane-v1/karta.png" in manifest and "VARNING" in manifest
+    version.document.refresh_from_db()
+    assert "karta.png" in version.document.damage
