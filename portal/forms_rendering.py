@@ -29,6 +29,12 @@ class AccessibleBoundField(BoundField):
         return []
 
     @property
+    def notices(self) -> list[dict]:
+        """Notices shown beside the field (``includes/notices.html``): a form may set
+        ``field_notices = {name: [notice, ...]}``."""
+        return list(getattr(self.form, "field_notices", {}).get(self.name, []))
+
+    @property
     def messages(self) -> list[str]:
         found = [str(error) for error in self.errors]
         for extra in self.extra_messages():

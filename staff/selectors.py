@@ -501,3 +501,20 @@ def internal_notes(inventory):
     if inventory is None:
         return []
     return list(inventory.internal_notes.select_related("author"))
+
+
+def case_handlers(inventory) -> list:
+    """The staff who get a region's messages about ``inventory``: its assigned handläggare
+    (an empty list when nobody is assigned, or the account is no longer active)."""
+    from inventories.services.dialogue import Recipient
+    from staff.models import Assignment
+
+    assignment = (
+        Assignment.objects.filter(round_id=inventory.round_id, region_id=inventory.region_id)
+        .select_related("handlaggare")
+        .first()
+    )
+    if assignment is None or not assignment.handlaggare.is_active:
+        return []
+    user = assignment.handlaggare
+    return [Recipient(email=user.email, language=user.language, name=user.full_name)]
