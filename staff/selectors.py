@@ -8,13 +8,31 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    Count,
+    DateTimeField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from inventories.models import AuditEvent, Inventory, InventoryVersion, Round, VersionDocument
+from inventories.models import (
+    AuditEvent,
+    CompletionItem,
+    Inventory,
+    InventoryVersion,
+    Round,
+    ThreadMessage,
+    VersionDocument,
+)
 from inventories.snapshot import sha256_hex
 from portal.formatting import days_label, days_until
 from regions.models import ContactPerson, Region
@@ -107,6 +125,9 @@ class BoardRow:
     days_left: int
     last_reminder: tuple | None = None
     handlaggare: Any = None
+    #: Completion items the region has not had resolved, and its messages not yet answered.
+    open_items: int = 0
+    unanswered: int = 0
 
     @property
     def status_label(self):
@@ -185,12 +206,51 @@ def _active_contacts_prefetch():
     )
 
 
+#: Before any message: a region message after this with no staff message is unanswered.
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def _count(queryset):
+    """The number of rows of ``queryset`` (filtered on ``OuterRef("pk")``) as a subquery."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values("inventory_id").annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
 def board_inventories(round_):
-    """The round's inventories with their latest version's facts (one query)."""
-    return Inventory.objects.filter(round=round_).annotate(
-        latest_number=_latest_version("number"),
-        latest_submitted_at=_latest_version("submitted_at"),
-        latest_deadline=_latest_version("deadline"),
+    """The round's inventories with their latest version's facts, their open completion items
+    and the region's messages no staff message has followed yet (one query)."""
+    last_staff = Subquery(
+        ThreadMessage.objects.filter(inventory=OuterRef("pk"), from_staff=True)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    return (
+        Inventory.objects.filter(round=round_)
+        .annotate(
+            latest_number=_latest_version("number"),
+            latest_submitted_at=_latest_version("submitted_at"),
+            latest_deadline=_latest_version("deadline"),
+            open_items=_count(
+                CompletionItem.objects.filter(
+                    inventory=OuterRef("pk"), status=CompletionItem.Status.OPEN
+                )
+            ),
+            last_staff_message_at=Coalesce(last_staff, Value(_EPOCH, output_field=DateTimeField())),
+        )
+        .annotate(
+            unanswered=_count(
+                ThreadMessage.objects.filter(
+                    inventory=OuterRef("pk"),
+                    from_staff=False,
+                    created_at__gt=OuterRef("last_staff_message_at"),
+                )
+            )
+        )
     )
 
 
@@ -250,6 +310,8 @@ def board_for_round(round_, *, now=None) -> Board:
                     now=now,
                 ),
                 days_left=days_until(deadline, now=now),
+                open_items=inventory.open_items,
+                unanswered=inventory.unanswered,
             )
         else:
             row = BoardRow(

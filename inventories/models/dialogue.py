@@ -92,6 +92,9 @@ class CompletionItem(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
 
+    #: The thread's replies to this item (set by ``inventories.selectors.thread_of``).
+    replies: list
+
     class Meta:
         verbose_name = _("kompletteringspunkt")
         verbose_name_plural = _("kompletteringspunkter")

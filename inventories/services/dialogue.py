@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -73,7 +73,9 @@ def completion_anchors(inventory) -> list[Anchor]:
         if part in PART_FIELDS:
             model, names = PART_FIELDS[part]
             for name in names:
-                label = f"{title}: {model._meta.get_field(name).verbose_name}"
+                model_field = model._meta.get_field(name)
+                assert isinstance(model_field, models.Field)
+                label = f"{title}: {model_field.verbose_name}"
                 anchors.append(
                     Anchor(
                         f"field:{part}:{name}", CompletionItem.Kind.FIELD, part, label, field=name

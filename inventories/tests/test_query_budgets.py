@@ -25,7 +25,7 @@ BUDGETS = {
     "part3": 13,
     "review": 12,
     "receipt": 13,
-    "dialogue": 13,
+    "dialogue": 14,
 }
 PART1_SAVE_BUDGET = 22
 
