@@ -5,6 +5,7 @@ import re
 
 import pytest
 import time_machine
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
@@ -427,3 +428,22 @@ def _board_row(response, region):
     html = re.sub(r"\s+", " ", response.content.decode())
     start = html.index(f'<tr data-region="{region.code}">')
     return html[start : html.index("</tr>", start)]
+
+
+def test_the_extension_notice_of_a_return_carries_the_registration_number(
+    submitted, staff_user, contact, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(REVIEW_DAY, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            return_with_items(submitted, staff_user, due_at=DUE)
+    subjects = [message.subject for message in mail.outbox if message.to == [contact.email]]
+    number = submitted.registration_number
+    assert number
+    assert (
+        f"Dnr {number}: Ny sista dag för behovsinventeringen för Region Skåne: 10 februari 2020"
+        in subjects
+    )
+    assert (
+        f"Dnr {number}: Behovsinventeringen för Region Skåne har återsänts för komplettering"
+        in (subjects)
+    )
