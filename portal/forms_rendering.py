@@ -56,6 +56,7 @@ class AccessibleBoundField(BoundField):
                 ids.append(f"{self.auto_id}_helptext")
             if self.messages:
                 ids.append(self.error_id)
+            ids.extend(notice["id"] for notice in self.notices)
         return " ".join(ids)
 
     def build_widget_attrs(self, attrs, widget=None):

@@ -287,6 +287,8 @@ def test_the_region_sees_each_open_item_where_it_applies(submitted, staff_user, 
         < part1.index('name="needs_challenges"')
     )
     assert "Beskriv behoven mer konkret." in part1
+    textarea = re.search(r'<textarea[^>]*name="needs_challenges"[^>]*>', part1).group(0)
+    assert re.search(rf'aria-describedby="[^"]*\b{items["field"].anchor_id}\b', textarea)
     assert "Ange kostnaden per år." in part2 and "Saknas en insats för utlysning?" in part2
     assert "Ange kostnaden per år." in edit
     assert "Indikatorn saknar målvärde." in part3
