@@ -162,11 +162,16 @@ def inventory_return_for_completion(
     )
     locked.refresh_from_db()
     count = request.items.count()
-    summary = ngettext(
-        "Återsänd för komplettering med %(count)s punkt",
-        "Återsänd för komplettering med %(count)s punkter",
-        count,
-    ) % {"count": count}
+    summary = (
+        ngettext(
+            "Återsänd för komplettering med %(count)s punkt",
+            "Återsänd för komplettering med %(count)s punkter",
+            count,
+        )
+        % {"count": count}
+        if count
+        else _("Återsänd för komplettering")
+    )
     event = audit_record(
         action=AuditEvent.Action.RETURNED,
         actor=actor,
