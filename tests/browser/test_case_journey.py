@@ -70,6 +70,15 @@ def tab_to(page, element_id, limit=80):
     raise AssertionError(f"Tab never reached #{element_id}; focus is on {active_element(page)}")
 
 
+def tab_to_text(page, text, limit=10):
+    """Press Tab until the focused element reads ``text`` (a button without an id)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if active_element(page)["text"] == text:
+            return
+    raise AssertionError(f"Tab never reached {text!r}; focus is on {active_element(page)}")
+
+
 def choose_with_arrows(page, element_id, label_start, limit=80):
     """On the focused <select>, press ArrowDown until the chosen option starts with the text."""
     for _ in range(limit):
@@ -120,8 +129,9 @@ def test_return_with_anchored_items_reply_fix_resolve_and_accept(
     staff.locator("[data-error-summary]").focus()
     tab_to(staff, "id_punkter-0-text")
     staff.keyboard.type(ASK_FIELD)
+    # The date by fill(): the order of a date field's parts follows the browser's own locale.
     staff.get_by_label("Komplettera senast").fill(due.isoformat())
-    staff.get_by_role("button", name="Återsänd för komplettering").focus()
+    tab_to_text(staff, "Återsänd för komplettering")
     with staff.expect_navigation():
         staff.keyboard.press("Enter")
     expect(staff.locator(".messages")).to_contain_text("är återsänd")
