@@ -221,35 +221,40 @@ def _count(queryset):
     )
 
 
-def board_inventories(round_):
-    """The round's inventories with their latest version's facts, their open completion items
-    and the region's messages no staff message has followed yet (one query)."""
+def with_dialogue_counts(queryset):
+    """``queryset``'s inventories with ``open_items`` (completion items not resolved) and
+    ``unanswered`` (the region's messages no staff message has followed yet), in the same query."""
     last_staff = Subquery(
         ThreadMessage.objects.filter(inventory=OuterRef("pk"), from_staff=True)
         .order_by("-created_at")
         .values("created_at")[:1]
     )
-    return (
-        Inventory.objects.filter(round=round_)
-        .annotate(
+    return queryset.annotate(
+        open_items=_count(
+            CompletionItem.objects.filter(
+                inventory=OuterRef("pk"), status=CompletionItem.Status.OPEN
+            )
+        ),
+        last_staff_message_at=Coalesce(last_staff, Value(_EPOCH, output_field=DateTimeField())),
+    ).annotate(
+        unanswered=_count(
+            ThreadMessage.objects.filter(
+                inventory=OuterRef("pk"),
+                from_staff=False,
+                created_at__gt=OuterRef("last_staff_message_at"),
+            )
+        )
+    )
+
+
+def board_inventories(round_):
+    """The round's inventories with their latest version's facts and their dialogue counts
+    (one query)."""
+    return with_dialogue_counts(
+        Inventory.objects.filter(round=round_).annotate(
             latest_number=_latest_version("number"),
             latest_submitted_at=_latest_version("submitted_at"),
             latest_deadline=_latest_version("deadline"),
-            open_items=_count(
-                CompletionItem.objects.filter(
-                    inventory=OuterRef("pk"), status=CompletionItem.Status.OPEN
-                )
-            ),
-            last_staff_message_at=Coalesce(last_staff, Value(_EPOCH, output_field=DateTimeField())),
-        )
-        .annotate(
-            unanswered=_count(
-                ThreadMessage.objects.filter(
-                    inventory=OuterRef("pk"),
-                    from_staff=False,
-                    created_at__gt=OuterRef("last_staff_message_at"),
-                )
-            )
         )
     )
 
@@ -347,14 +352,15 @@ def board_for_round(round_, *, now=None) -> Board:
 
 
 def inventory_for_staff(*, round_, region) -> Inventory | None:
-    """The region's inventory in the round with its versions (without their snapshots)."""
+    """The region's inventory in the round with its versions (without their snapshots) and its
+    dialogue counts (``with_dialogue_counts``)."""
     versions = (
         InventoryVersion.objects.defer("snapshot_json")
         .select_related("document")
         .order_by("number")
     )
     return (
-        Inventory.objects.filter(round=round_, region=region)
+        with_dialogue_counts(Inventory.objects.filter(round=round_, region=region))
         .select_related("round", "region")
         .prefetch_related(Prefetch("versions", queryset=versions))
         .first()

@@ -416,6 +416,8 @@ def test_the_board_counts_open_items_and_unanswered_replies(
     client.force_login(staff_user)
     row = _board_row(client.get(board_url), submitted.region)
     assert "4 öppna punkter" in row and "2 obesvarade svar" in row
+    detail = text(client.get(staff_url("inventory", submitted.region)))
+    assert "Dialog med regionen (4 öppna punkter, 2 obesvarade svar)" in detail
     inventory_message_post(inventory=submitted, author=staff_user, text="Svar")
     completion_item_resolve(item=item, actor=staff_user)
     row = _board_row(client.get(board_url), submitted.region)
