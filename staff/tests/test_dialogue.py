@@ -329,12 +329,12 @@ def test_staff_return_form_takes_items_and_shows_errors_next_to_fields(
         page = text(response)
         assert "Skriv vad som ska kompletteras." in page and "Välj vad punkten gäller." in page
         assert "Något utan ankare" in page  # what was typed is kept
-        # "Lägg till punkt" keeps everything and adds a row.
-        added = client.post(
-            url,
-            {**post, "punkter-0-text": "Kostnad?", "punkter-1-anchor": "part:1", "add_item": "1"},
-        )
-        assert added.status_code == 200 and 'name="punkter-2-anchor"' in added.content.decode()
+        # "Lägg till punkt" keeps everything typed, unchecked, and adds a row; nothing is sent.
+        added = client.post(url, {**post, "add_item": "1"})
+        html = added.content.decode()
+        assert added.status_code == 200 and 'name="punkter-2-anchor"' in html
+        assert "Något utan ankare" in html and "Skriv vad som ska kompletteras." not in html
+        assert Inventory.objects.get(pk=submitted.pk).status == Inventory.Status.SUBMITTED
         response = client.post(
             url, {**post, "punkter-0-text": "Kostnad per år?", "punkter-1-anchor": "part:1"}
         )

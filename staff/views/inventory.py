@@ -19,6 +19,7 @@ from portal.permissions import staff_required
 from staff import history, selectors, services
 from staff.diff import version_diff
 from staff.forms import (
+    ITEMS_MAX,
     ITEMS_PREFIX,
     AcceptForm,
     AssignForm,
@@ -186,13 +187,25 @@ def _return_forms(request, inventory):
     formset = completion_item_formset(extra=0)(
         data, prefix=ITEMS_PREFIX, form_kwargs={"anchors": anchors}
     )
-    if "add_item" in request.POST and formset.is_valid():
-        rows = [form.cleaned_data for form in formset.forms]
-        formset = completion_item_formset(extra=1)(
+    if "add_item" in request.POST:
+        # Everything typed comes back unchecked (nothing is sent yet), with one more item.
+        try:
+            total = min(int(data.get(f"{ITEMS_PREFIX}-TOTAL_FORMS", 0)), ITEMS_MAX)
+        except ValueError:
+            total = 0
+        rows = [
+            {
+                "anchor": data.get(f"{ITEMS_PREFIX}-{index}-anchor", ""),
+                "text": data.get(f"{ITEMS_PREFIX}-{index}-text", ""),
+            }
+            for index in range(max(total, 0))
+        ]
+        formset = completion_item_formset(extra=1 if len(rows) < ITEMS_MAX else 0)(
             initial=rows, prefix=ITEMS_PREFIX, form_kwargs={"anchors": anchors}
         )
-        form = ReturnForm(initial={k: request.POST.get(k, "") for k in ("message", "due_date")})
-        formset.forms[len(rows)].fields["anchor"].widget.attrs["autofocus"] = True
+        form = ReturnForm(initial={k: data.get(k, "") for k in ("message", "due_date")})
+        if len(formset.forms) > len(rows):
+            formset.forms[len(rows)].fields["anchor"].widget.attrs["autofocus"] = True
         return form, formset
     return ReturnForm(request.POST), formset
 

@@ -125,8 +125,15 @@ def test_return_with_anchored_items_reply_fix_resolve_and_accept(
     assert_error_summary_focused(staff, ["Skriv vad som ska kompletteras."])
     expect(staff.locator("#id_punkter-1-text")).to_have_value(ASK_INTERVENTION)
     axe_check(staff, "staff: return form with an error next to an item")
+    # "Lägg till punkt" keeps what is typed and adds a fourth item, focused.
+    staff.get_by_role("button", name="Lägg till punkt").focus()
+    with staff.expect_navigation():
+        staff.keyboard.press("Enter")
+    expect(staff.locator("#id_punkter-3-anchor")).to_be_focused()
+    expect(staff.locator("#id_punkter-1-text")).to_have_value(ASK_INTERVENTION)
+    axe_check(staff, "staff: return form with an item added")
 
-    staff.locator("[data-error-summary]").focus()
+    staff.locator("#punkter").focus()
     tab_to(staff, "id_punkter-0-text")
     staff.keyboard.type(ASK_FIELD)
     # The date by fill(): the order of a date field's parts follows the browser's own locale.
