@@ -6,11 +6,13 @@ from django.http import Http404
 from inventories.models import (
     Attachment,
     AuditEvent,
+    CompletionItem,
     Goal,
     Intervention,
     Inventory,
     InventoryVersion,
     Round,
+    ThreadMessage,
 )
 from regions.selectors import region_get_for_user
 
@@ -52,6 +54,36 @@ def inventory_with_parts(queryset=None):
     )
 
 
+def open_items_prefetch() -> Prefetch:
+    """An inventory's open completion items as ``inventory.open_completion_items`` (one query
+    for any number of inventories)."""
+    return Prefetch(
+        "completion_items",
+        queryset=CompletionItem.objects.filter(status=CompletionItem.Status.OPEN).order_by(
+            "request__created_at", "position", "id"
+        ),
+        to_attr="open_completion_items",
+    )
+
+
+def thread_of(*, inventory) -> tuple[list, list]:
+    """``(items, messages)`` of ``inventory``'s dialogue: every completion item (open and
+    resolved) with its request, and every thread message, oldest first. Two queries."""
+    items = list(
+        CompletionItem.objects.filter(inventory=inventory)
+        .select_related("request", "resolved_by")
+        .order_by("request__created_at", "request_id", "position", "id")
+    )
+    messages = list(ThreadMessage.objects.filter(inventory=inventory).order_by("created_at", "id"))
+    by_item: dict[int, list] = {}
+    for message in messages:
+        if message.item_id:
+            by_item.setdefault(message.item_id, []).append(message)
+    for item in items:
+        item.replies = by_item.get(item.pk, [])
+    return items, messages
+
+
 def inventory_find(*, user, region_slug: str, round_slug: str):
     """``(region, round, inventory or None)`` if ``user`` may see the region; otherwise 404."""
     region = region_get_for_user(user=user, slug=region_slug)
@@ -62,7 +94,8 @@ def inventory_find(*, user, region_slug: str, round_slug: str):
             Prefetch(
                 "versions",
                 queryset=InventoryVersion.objects.select_related("document").order_by("number"),
-            )
+            ),
+            open_items_prefetch(),
         )
         .first()
     )
@@ -101,7 +134,8 @@ def inventories_for_region(*, region):
         Prefetch(
             "versions",
             queryset=InventoryVersion.objects.select_related("document").order_by("number"),
-        )
+        ),
+        open_items_prefetch(),
     )
     return {inventory.round_id: inventory for inventory in qs}
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from inventories import views
-from inventories.views import about, attachments, documents, start
+from inventories.views import about, attachments, dialogue, documents, start
 
 app_name = "inventories"
 
@@ -30,6 +30,7 @@ urlpatterns = [
         attachments.attachment_remove,
         name="attachment_delete",
     ),
+    path(prefix + "dialog/", dialogue.dialogue, name="dialogue"),
     path(prefix + "granska/", views.review, name="review"),
     path(prefix + "skicka-in/", views.submit, name="submit"),
     path(prefix + "version/<int:number>/", views.receipt, name="receipt"),

@@ -29,6 +29,12 @@ class AccessibleBoundField(BoundField):
         return []
 
     @property
+    def notices(self) -> list[dict]:
+        """Notices shown beside the field (``includes/notices.html``): a form may set
+        ``field_notices = {name: [notice, ...]}``."""
+        return list(getattr(self.form, "field_notices", {}).get(self.name, []))
+
+    @property
     def messages(self) -> list[str]:
         found = [str(error) for error in self.errors]
         for extra in self.extra_messages():
@@ -50,6 +56,7 @@ class AccessibleBoundField(BoundField):
                 ids.append(f"{self.auto_id}_helptext")
             if self.messages:
                 ids.append(self.error_id)
+            ids.extend(notice["id"] for notice in self.notices)
         return " ".join(ids)
 
     def build_widget_attrs(self, attrs, widget=None):

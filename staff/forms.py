@@ -6,7 +6,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from inventories.models import ActivityArea, Dimension, Effect, FollowUp, Priority
+from inventories.models import (
+    DIALOGUE_TEXT_MAX,
+    ActivityArea,
+    Dimension,
+    Effect,
+    FollowUp,
+    Priority,
+)
 from inventories.services.registration import REGISTRATION_NUMBER_MAX
 from inventories.services.review import ACCEPT_MESSAGE_MAX, RETURN_MESSAGE_MAX
 from portal.formatting import STOCKHOLM
@@ -77,18 +84,98 @@ class AssignForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
+    """The general part of a completion request: a message and the completion date."""
+
     message = forms.CharField(
-        label=_("Meddelande till regionen"),
+        label=_("Allmänt meddelande till regionen"),
         help_text=_(
-            "Skriv vad regionen behöver komplettera. Meddelandet e-postas till regionens "
-            "kontaktpersoner och visas när de loggar in."
+            "Valfritt om du har skrivit minst en punkt. Meddelandet och punkterna e-postas till "
+            "regionens kontaktpersoner och visas när de loggar in."
         ),
+        required=False,
         max_length=RETURN_MESSAGE_MAX,
-        widget=forms.Textarea(attrs={"rows": 8}),
-        error_messages={
-            "required": _("Skriv vad regionen behöver komplettera."),
-            "max_length": _("Meddelandet får vara högst %(limit_value)d tecken."),
-        },
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"max_length": _("Meddelandet får vara högst %(limit_value)d tecken.")},
+    )
+    due_date = forms.DateField(
+        label=_("Komplettera senast"),
+        help_text=_(
+            "Valfritt. Svensk tid, till exempel 2020-02-10. Ett datum efter omgångens sista dag "
+            "blir regionens förlängda sista dag."
+        ),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Ange ett datum som ÅÅÅÅ-MM-DD.")},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        day = cleaned.get("due_date")
+        cleaned["due_at"] = (
+            datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=STOCKHOLM)
+            if day
+            else None
+        )
+        if day and cleaned["due_at"] <= timezone.now():
+            self.add_error("due_date", _("Datumet för kompletteringen måste ligga i framtiden."))
+        return cleaned
+
+
+class CompletionItemForm(forms.Form):
+    """One item of a completion request: what it concerns and what the region should do."""
+
+    anchor = forms.ChoiceField(label=_("Gäller"), required=False)
+    text = forms.CharField(
+        label=_("Vad ska kompletteras?"),
+        required=False,
+        max_length=DIALOGUE_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": _("Punkten får vara högst %(limit_value)d tecken.")},
+    )
+
+    def __init__(self, *args, anchors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["anchor"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("Välj vad punkten gäller"))] + [(a.value, a.label) for a in anchors]
+
+    def clean(self):
+        cleaned = super().clean()
+        anchor, text = cleaned.get("anchor"), (cleaned.get("text") or "").strip()
+        if anchor and not text and "text" not in self.errors:
+            self.add_error("text", _("Skriv vad som ska kompletteras."))
+        if text and not anchor and "anchor" not in self.errors:
+            self.add_error("anchor", _("Välj vad punkten gäller."))
+        return cleaned
+
+    @property
+    def is_blank(self) -> bool:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return not data.get("anchor") and not (data.get("text") or "").strip()
+
+
+class BaseCompletionItemFormSet(forms.BaseFormSet):
+    def items(self) -> list[dict]:
+        """The filled-in items, in the order of the form (after ``is_valid``)."""
+        return [
+            {"anchor": form.cleaned_data["anchor"], "text": form.cleaned_data["text"]}
+            for form in self.forms
+            if not form.is_blank
+        ]
+
+
+ITEMS_PREFIX = "punkter"
+ITEMS_MAX = 30
+
+
+def completion_item_formset(*, extra=3):
+    return forms.formset_factory(
+        CompletionItemForm,
+        formset=BaseCompletionItemFormSet,
+        extra=extra,
+        max_num=ITEMS_MAX,
+        absolute_max=ITEMS_MAX,
+        validate_max=True,
     )
 
 

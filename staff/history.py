@@ -23,6 +23,11 @@ KINDS = [
             Action.ASSIGNED,
         },
     ),
+    (
+        "dialog",
+        _("Dialog med regionen"),
+        {Action.MESSAGE_POSTED, Action.ITEM_RESOLVED, Action.ITEM_REOPENED},
+    ),
     ("kontaktpersoner", _("Kontaktpersoner"), {Action.CONTACT_CHANGED}),
     ("utkast", _("Sparade utkast"), {Action.OPENED, Action.PART_SAVED}),
     ("paminnelser", _("Påminnelser"), {Action.REMINDER_SENT}),

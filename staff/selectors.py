@@ -8,13 +8,31 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    Count,
+    DateTimeField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from inventories.models import AuditEvent, Inventory, InventoryVersion, Round, VersionDocument
+from inventories.models import (
+    AuditEvent,
+    CompletionItem,
+    Inventory,
+    InventoryVersion,
+    Round,
+    ThreadMessage,
+    VersionDocument,
+)
 from inventories.snapshot import sha256_hex
 from portal.formatting import days_label, days_until
 from regions.models import ContactPerson, Region
@@ -107,6 +125,9 @@ class BoardRow:
     days_left: int
     last_reminder: tuple | None = None
     handlaggare: Any = None
+    #: Completion items the region has not had resolved, and its messages not yet answered.
+    open_items: int = 0
+    unanswered: int = 0
 
     @property
     def status_label(self):
@@ -185,12 +206,56 @@ def _active_contacts_prefetch():
     )
 
 
+#: Before any message: a region message after this with no staff message is unanswered.
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def _count(queryset):
+    """The number of rows of ``queryset`` (filtered on ``OuterRef("pk")``) as a subquery."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values("inventory_id").annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def with_dialogue_counts(queryset):
+    """``queryset``'s inventories with ``open_items`` (completion items not resolved) and
+    ``unanswered`` (the region's messages no staff message has followed yet), in the same query."""
+    last_staff = Subquery(
+        ThreadMessage.objects.filter(inventory=OuterRef("pk"), from_staff=True)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    return queryset.annotate(
+        open_items=_count(
+            CompletionItem.objects.filter(
+                inventory=OuterRef("pk"), status=CompletionItem.Status.OPEN
+            )
+        ),
+        last_staff_message_at=Coalesce(last_staff, Value(_EPOCH, output_field=DateTimeField())),
+    ).annotate(
+        unanswered=_count(
+            ThreadMessage.objects.filter(
+                inventory=OuterRef("pk"),
+                from_staff=False,
+                created_at__gt=OuterRef("last_staff_message_at"),
+            )
+        )
+    )
+
+
 def board_inventories(round_):
-    """The round's inventories with their latest version's facts (one query)."""
-    return Inventory.objects.filter(round=round_).annotate(
-        latest_number=_latest_version("number"),
-        latest_submitted_at=_latest_version("submitted_at"),
-        latest_deadline=_latest_version("deadline"),
+    """The round's inventories with their latest version's facts and their dialogue counts
+    (one query)."""
+    return with_dialogue_counts(
+        Inventory.objects.filter(round=round_).annotate(
+            latest_number=_latest_version("number"),
+            latest_submitted_at=_latest_version("submitted_at"),
+            latest_deadline=_latest_version("deadline"),
+        )
     )
 
 
@@ -250,6 +315,8 @@ def board_for_round(round_, *, now=None) -> Board:
                     now=now,
                 ),
                 days_left=days_until(deadline, now=now),
+                open_items=inventory.open_items,
+                unanswered=inventory.unanswered,
             )
         else:
             row = BoardRow(
@@ -285,14 +352,15 @@ def board_for_round(round_, *, now=None) -> Board:
 
 
 def inventory_for_staff(*, round_, region) -> Inventory | None:
-    """The region's inventory in the round with its versions (without their snapshots)."""
+    """The region's inventory in the round with its versions (without their snapshots) and its
+    dialogue counts (``with_dialogue_counts``)."""
     versions = (
         InventoryVersion.objects.defer("snapshot_json")
         .select_related("document")
         .order_by("number")
     )
     return (
-        Inventory.objects.filter(round=round_, region=region)
+        with_dialogue_counts(Inventory.objects.filter(round=round_, region=region))
         .select_related("round", "region")
         .prefetch_related(Prefetch("versions", queryset=versions))
         .first()
@@ -501,3 +569,20 @@ def internal_notes(inventory):
     if inventory is None:
         return []
     return list(inventory.internal_notes.select_related("author"))
+
+
+def case_handlers(inventory) -> list:
+    """The staff who get a region's messages about ``inventory``: its assigned handläggare
+    (an empty list when nobody is assigned, or the account is no longer active)."""
+    from inventories.services.dialogue import Recipient
+    from staff.models import Assignment
+
+    assignment = (
+        Assignment.objects.filter(round_id=inventory.round_id, region_id=inventory.region_id)
+        .select_related("handlaggare")
+        .first()
+    )
+    if assignment is None or not assignment.handlaggare.is_active:
+        return []
+    user = assignment.handlaggare
+    return [Recipient(email=user.email, language=user.language, name=user.full_name)]

@@ -7,6 +7,7 @@ history. The staff area's views and the contact-person admin both call these fun
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventories.models import AuditEvent, Inventory
@@ -152,6 +153,43 @@ def region_deadline_extend(*, round, region, new_deadline, reason, actor) -> Inv
     return deadline_extend(
         inventory=inventory, new_deadline=new_deadline, reason=reason, actor=actor
     )
+
+
+@transaction.atomic
+def inventory_completion_request_send(
+    *, inventory, actor, message="", items=(), due_at=None
+) -> Inventory:
+    """Return ``inventory`` for completion with anchored ``items``, a message and a date.
+
+    The return is ``inventories``' ``inventory_return_for_completion``; a completion date later
+    than the round's deadline also becomes the region's extended deadline through
+    ``reminders``' ``deadline_extend`` (audited, and announced to the region), so a return after
+    the deadline needs no separate step. An earlier date is the date asked for; the region's
+    deadline stays.
+    """
+    from inventories.services.review import inventory_return_for_completion
+    from reminders.services import deadline_extend
+
+    ensure_staff(actor)
+    if due_at is not None and due_at <= timezone.now():
+        raise ValidationError(
+            {"due_at": _("Datumet för kompletteringen måste ligga i framtiden.")}, code="past"
+        )
+    returned = inventory_return_for_completion(
+        inventory=inventory, actor=actor, message=message, items=items, due_at=due_at
+    )
+    if (
+        due_at is not None
+        and due_at > returned.round.deadline
+        and due_at != returned.deadline_override
+    ):
+        returned = deadline_extend(
+            inventory=returned,
+            new_deadline=due_at,
+            reason=_("Komplettering begärd"),
+            actor=actor,
+        )
+    return returned
 
 
 # Internal notes and assignment -----------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from staff.views import board, contacts, exports, inventory, synthesis
+from staff.views import board, contacts, dialogue, exports, inventory, synthesis
 
 app_name = "staff"
 
@@ -43,6 +43,8 @@ urlpatterns = [
         name="registration_number",
     ),
     path(region_prefix + "historik/", inventory.audit_history, name="audit"),
+    path(region_prefix + "dialog/", dialogue.dialogue, name="dialogue"),
+    path(region_prefix + "dialog/punkt/", dialogue.item_status, name="item_status"),
     path(region_prefix + "version/<int:number>/", inventory.version_detail, name="version"),
     path(region_prefix + "kontaktpersoner/", contacts.contacts, name="contacts"),
     path(

@@ -30,6 +30,8 @@ CURRENT_STATE_HELP = {
 
 class CurrentStateForm(PortalForm):
     GUIDANCE = "current_state"
+    #: The part whose fields this form shows (completion items are shown at them).
+    PART = 1
     revision = revision_field()
 
     def __init__(self, *args, **kwargs):
@@ -131,6 +133,7 @@ TARGET_STATE_HELP = {
 
 class TargetStateForm(PortalForm):
     GUIDANCE = "target_state"
+    PART = 3
     revision = revision_field()
 
     def __init__(self, *args, **kwargs):

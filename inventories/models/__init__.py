@@ -1,5 +1,6 @@
 from .attachments import Attachment, FrozenAttachmentError
 from .audit import AuditEvent, ImmutableAuditEventError
+from .dialogue import DIALOGUE_TEXT_MAX, CompletionItem, CompletionRequest, ThreadMessage
 from .documents import VersionDocument
 from .inventory import (
     ActivityArea,
@@ -23,6 +24,9 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "BudgetLine",
+    "CompletionItem",
+    "CompletionRequest",
+    "DIALOGUE_TEXT_MAX",
     "CurrentState",
     "Dimension",
     "Effect",
@@ -40,5 +44,6 @@ __all__ = [
     "Priority",
     "Round",
     "TargetState",
+    "ThreadMessage",
     "VersionDocument",
 ]

@@ -50,6 +50,9 @@ class AuditEvent(models.Model):
         ATTACHMENT_DELETED = "attachment_deleted", _("Bilaga borttagen")
         ATTACHMENT_INFECTED = "attachment_infected", _("Bilaga med skadlig kod")
         ASSIGNED = "assigned", _("Handläggare utsedd")
+        MESSAGE_POSTED = "message_posted", _("Meddelande i dialogen")
+        ITEM_RESOLVED = "item_resolved", _("Kompletteringspunkt åtgärdad")
+        ITEM_REOPENED = "item_reopened", _("Kompletteringspunkt öppnad igen")
 
     # PROTECT: the history outlives nothing it describes (a trigger refuses deletes anyway).
     inventory = models.ForeignKey(

@@ -15,10 +15,12 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from inventories.errors import InventoryLocked
 from inventories.models import AuditEvent, Inventory
 from inventories.services.audit import audit_record
+from inventories.services.dialogue import completion_request_add, thread_decision_add
 from portal.emails import Email
 from portal.outbox import outbox_message_add
 from portal.permissions import ensure_staff
@@ -73,13 +75,15 @@ def inventory_accept(*, inventory, actor, message="") -> Inventory:
     number = _latest_version_number(locked)
     Inventory.objects.filter(pk=locked.pk).update(status=Inventory.Status.ACCEPTED, accepted_at=now)
     locked.refresh_from_db()
+    summary = _("Version %(number)s godkänd") % {"number": number}
     event = audit_record(
         action=AuditEvent.Action.ACCEPTED,
         actor=actor,
         inventory=locked,
-        message=message or _("Version %(number)s godkänd") % {"number": number},
+        message=message or summary,
         data={"version": number, "has_message": bool(message)},
     )
+    thread_decision_add(event=event, text="\n\n".join(filter(None, [summary, message])))
     group = inventory_accepted_group(event.pk)
     _decision_add(
         event=event,
@@ -119,15 +123,23 @@ def inventory_accepted_email(*, event, user) -> Email:
 
 
 @transaction.atomic
-def inventory_return_for_completion(*, inventory, actor, message) -> Inventory:
-    """Send the submitted inventory back to the region with ``message``; the region edits again.
+def inventory_return_for_completion(
+    *, inventory, actor, message="", items=(), due_at=None
+) -> Inventory:
+    """Send the submitted inventory back to the region with a completion request.
 
-    The next submission becomes version n+1 (``inventory_submit`` numbers versions). The region's
-    active contact persons are e-mailed the message after commit.
+    The request is ``items`` (``{"anchor": ..., "text": ...}``, see
+    ``dialogue.completion_request_add``), each anchored to what it concerns, and an optional
+    general ``message`` (required when there is no item); ``due_at`` is the date by which the
+    region should complete (the staff service that calls this also extends the deadline to it).
+    The next submission becomes version n+1 (``inventory_submit`` numbers versions). The
+    region's active contact persons are e-mailed the request after commit; its receipt is in the
+    thread and the audit history.
     """
     ensure_staff(actor)
     message = (message or "").strip()
-    if not message:
+    items = list(items)
+    if not message and not items:
         raise ValidationError(
             {"message": _("Skriv vad regionen behöver komplettera.")}, code="required"
         )
@@ -142,17 +154,32 @@ def inventory_return_for_completion(*, inventory, actor, message) -> Inventory:
     locked = _lock_submitted(inventory, action_label=_("återsända"))
     now = timezone.now()
     number = _latest_version_number(locked)
+    request = completion_request_add(
+        inventory=locked, actor=actor, message=message, items=items, due_at=due_at, version=number
+    )
     Inventory.objects.filter(pk=locked.pk).update(
         status=Inventory.Status.RETURNED, returned_at=now, return_message=message
     )
     locked.refresh_from_db()
+    count = request.items.count()
+    summary = (
+        ngettext(
+            "Återsänd för komplettering med %(count)s punkt",
+            "Återsänd för komplettering med %(count)s punkter",
+            count,
+        )
+        % {"count": count}
+        if count
+        else _("Återsänd för komplettering")
+    )
     event = audit_record(
         action=AuditEvent.Action.RETURNED,
         actor=actor,
         inventory=locked,
-        message=message,
-        data={"version": number},
+        message=message or summary,
+        data={"version": number, "request": request.pk, "items": count},
     )
+    thread_decision_add(event=event, text="\n\n".join(filter(None, [summary, message])))
     group = inventory_returned_group(event.pk)
     _decision_add(
         event=event, group=group, kind="inventory_returned", build=inventory_returned_email
@@ -190,7 +217,10 @@ def _decision_add(*, event, group, kind, build) -> None:
 
 def inventory_returned_email(*, event, user) -> Email:
     """The e-mail telling one contact person that the inventory came back, and why."""
+    from inventories.models import CompletionRequest
+
     inventory = event.inventory
+    request = CompletionRequest.objects.filter(pk=event.data.get("request")).first()
     region = inventory.region
     return Email(
         template="emails/returned",
@@ -202,9 +232,15 @@ def inventory_returned_email(*, event, user) -> Email:
             "round": inventory.round,
             "version": event.data.get("version"),
             "registration_number": inventory.registration_number,
-            "message": event.message,
+            "message": request.message if request else event.message,
+            "items": list(request.items.all()) if request else [],
+            "due_at": request.due_at if request else None,
             "deadline": inventory.effective_deadline,
             "deadline_passed": inventory.deadline_passed,
-            "link": settings.SITE_URL + reverse("inventories:start", kwargs={"slug": region.slug}),
+            "link": settings.SITE_URL
+            + reverse(
+                "inventories:dialogue",
+                kwargs={"region_slug": region.slug, "round_slug": inventory.round.slug},
+            ),
         },
     )

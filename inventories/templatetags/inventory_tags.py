@@ -29,6 +29,19 @@ def days_left(deadline) -> str:
 
 
 @register.filter
+def part_state(missing: int, to_complete: int = 0) -> str:
+    """``"Klar"``, ``"3 saker saknas"``, ``"2 att komplettera"`` or both: a part with items
+    Tillväxtverket asks the region to complete is never "Klar"."""
+    texts = [missing_text(missing)] if missing or not to_complete else []
+    if to_complete:
+        texts.append(
+            ngettext("%(count)s att komplettera", "%(count)s att komplettera", to_complete)
+            % {"count": to_complete}
+        )
+    return ", ".join(texts)
+
+
+@register.filter
 def missing_text(count: int) -> str:
     """``"Klar"`` or ``"3 saker saknas"``."""
     if not count:

@@ -38,6 +38,7 @@ PAGES = {
     "review": 200,
     "submit": 302,  # POST-only: GET goes to the review page
     "receipt": 200,
+    "dialogue": 200,
 }
 
 

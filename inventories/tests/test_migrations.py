@@ -57,3 +57,44 @@ def test_a_half_sent_receipt_becomes_sent_outbox_rows():
         assert row.status == "sent"
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_earlier_returns_and_acceptances_enter_the_dialogue():
+    apps = migrate([("inventories", "0019_completion_requests_and_thread")])
+    try:
+        User = apps.get_model("portal", "User")
+        Region = apps.get_model("regions", "Region")
+        Round = apps.get_model("inventories", "Round")
+        Inventory = apps.get_model("inventories", "Inventory")
+        AuditEvent = apps.get_model("inventories", "AuditEvent")
+        staff = User.objects.create(email="hanna@example.se", full_name="Hanna Handläggare")
+        round_ = Round.objects.get(slug="2019")
+        region = Region.objects.get(code="12")
+        inventory = Inventory.objects.create(round=round_, region=region)
+        common = {"inventory": inventory, "round": round_, "region": region, "actor": staff}
+        AuditEvent.objects.create(
+            action="returned", message="Komplettera budgeten.", data={"version": 1}, **common
+        )
+        AuditEvent.objects.create(
+            action="accepted", message="Version 2 godkänd", data={"version": 2}, **common
+        )
+        apps = migrate([("inventories", "0020_completion_requests_from_earlier_decisions")])
+        CompletionRequest = apps.get_model("inventories", "CompletionRequest")
+        ThreadMessage = apps.get_model("inventories", "ThreadMessage")
+        [request] = CompletionRequest.objects.all()
+        assert (request.message, request.version, request.created_by_id) == (
+            "Komplettera budgeten.",
+            1,
+            staff.pk,
+        )
+        assert [(m.kind, m.text, m.author_name) for m in ThreadMessage.objects.order_by("id")] == [
+            (
+                "decision",
+                "Återsänd för komplettering\n\nKomplettera budgeten.",
+                "Hanna Handläggare",
+            ),
+            ("decision", "Version 2 godkänd", "Hanna Handläggare"),
+        ]
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

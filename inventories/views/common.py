@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from inventories import services
 from inventories.completeness import PART_TITLES, Completeness, inventory_completeness
+from inventories.completion import OpenItems
 from inventories.errors import InventoryLocked
 from inventories.guidance import field_help
 from inventories.models import Inventory, Round
@@ -31,6 +32,8 @@ class Page:
     is_contact: bool
     locked_reason: str = ""
     completeness: Completeness = field(default_factory=Completeness)
+    #: What Tillväxtverket asks the region to complete (open items), loaded with the inventory.
+    open_items: OpenItems = field(default_factory=OpenItems)
 
     @property
     def user(self):
@@ -65,6 +68,7 @@ class Page:
 
     def _evaluate(self):
         self.completeness = inventory_completeness(self.inventory)
+        self.open_items = OpenItems.of(self.inventory)
         if not self.is_contact:
             self.locked_reason = _(
                 "Du ser behovsinventeringen som handläggare. Endast regionens kontaktpersoner "
@@ -135,8 +139,10 @@ def steps_of(page, current):
         title = PART_TITLES[part] if part else _("Granska och skicka in")
         if part:
             missing = len(page.completeness.for_part(part))
+            to_complete = page.open_items.count(part)
         else:
             missing = len(page.completeness.items)
+            to_complete = len(page.open_items)
         steps.append(
             {
                 "name": name,
@@ -144,9 +150,33 @@ def steps_of(page, current):
                 "url": page.url(name),
                 "current": name == current,
                 "missing": missing,
+                "to_complete": to_complete,
             }
         )
     return steps
+
+
+PART_OF_STEP = {"part1": 1, "part2": 2, "part3": 3}
+
+
+def _completion_notices(page, context, step, form):
+    """What Tillväxtverket asks the region to complete, next to what it concerns: at the part
+    (or, on an intervention's or goal's page, at that item) and at each field of a part form."""
+    part = PART_OF_STEP.get(step)
+    if part is None or page.inventory is None or not page.open_items:
+        return
+    at_fields = form is not None and getattr(form, "PART", None) == part
+    if at_fields and not context.get("show_form", True):
+        at_fields = False  # the part is shown read-only: its field items go with the part's
+    if "completion_notices" not in context:
+        items = page.open_items.at_part(part)
+        if not at_fields:
+            items += [
+                i for field_items in page.open_items.by_field(part).values() for i in field_items
+            ]
+        context["completion_notices"] = page.open_items.notices(items, page.inventory)
+    if at_fields:
+        form.field_notices = page.open_items.field_notices(part, page.inventory)
 
 
 def render_page(page, template, context, *, step, title, status=200, error_items=()):
@@ -154,6 +184,7 @@ def render_page(page, template, context, *, step, title, status=200, error_items
     form = context.get("form")
     if getattr(form, "GUIDANCE", ""):
         form.apply_guidance(field_help(page.round, form.GUIDANCE))
+    _completion_notices(page, context, step, form)
     return render(
         page.request,
         template,
@@ -287,7 +318,7 @@ def conflict_context(exc, *, saved_by=None, revision):
 
 #: Where a part page may go after saving when the writer left it through the stepper or the
 #: "Om uppdraget" link with unsaved text (``goto``, set by ``static/js/inventory.js``).
-GOTO_STEPS = ("part1", "part2", "part3", "review", "about")
+GOTO_STEPS = ("part1", "part2", "part3", "review", "about", "dialogue")
 
 
 def after_save_url(page, here, next_step):
@@ -304,6 +335,14 @@ def with_missing(page, entries, key):
     counts = Counter(getattr(item, f"{key}_id") for item in page.completeness.items)
     for entry in entries:
         entry["missing"] = counts.get(entry["pk"], 0)
+    return entries
+
+
+def with_notices(page, entries, kind):
+    """Each intervention's or goal's open completion items, as notices beside it."""
+    for entry in entries:
+        items = page.open_items.for_object(kind, entry["pk"])
+        entry["notices"] = page.open_items.notices(items, page.inventory)
     return entries
 
 

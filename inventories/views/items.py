@@ -220,6 +220,11 @@ def _item_form(request, page, kind, pk=None):
             if "years" in form.review_errors and not form.frozen
             else [],
             "missing": _item_missing(page, kind, item),
+            "completion_notices": page.open_items.notices(
+                page.open_items.for_object(kind.key, item.pk), page.inventory
+            )
+            if item is not None
+            else [],
         },
         step=kind.list_step,
         title=titles["edit"] if item is not None else titles["add"],

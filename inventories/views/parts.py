@@ -32,6 +32,7 @@ from inventories.views.common import (
     require_contact,
     saved_values,
     with_missing,
+    with_notices,
     with_revision,
 )
 
@@ -243,7 +244,9 @@ def part3(request, region_slug, round_slug):
             "conflict": conflict,
             "show_form": page.editable or request.method == "POST",
             "part3": display.part3(page.inventory),
-            "goals": with_missing(page, display.goals(page.inventory), "goal"),
+            "goals": with_notices(
+                page, with_missing(page, display.goals(page.inventory), "goal"), "goal"
+            ),
             "missing": missing_links(page, 3) if page.review else [],
         },
         step="part3",
@@ -265,8 +268,10 @@ def part2(request, region_slug, round_slug):
         page,
         "inventories/part2.html",
         {
-            "interventions": with_missing(
-                page, display.interventions(page.inventory), "intervention"
+            "interventions": with_notices(
+                page,
+                with_missing(page, display.interventions(page.inventory), "intervention"),
+                "intervention",
             ),
             "total_cost": display.total_cost(page.inventory),
             "year_totals": display.year_totals(page.inventory),

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from inventories.completeness import PART_TITLES, inventory_completeness
+from inventories.completion import OpenItems, dialogue_url
 from inventories.guidance import state_label, timeline
 from inventories.selectors import inventories_for_region, rounds_for_region_page
 from regions.selectors import contact_persons_active, region_get_for_user
@@ -13,6 +14,7 @@ from regions.selectors import contact_persons_active, region_get_for_user
 def _round_overview(round_, inventory):
     """One active round on the start page: its inventory (or none yet) and each part's state."""
     completeness = inventory_completeness(inventory) if inventory is not None else None
+    open_items = OpenItems.of(inventory)
     parts = []
     for part, title in PART_TITLES.items():
         parts.append(
@@ -20,6 +22,7 @@ def _round_overview(round_, inventory):
                 "title": title,
                 "url_name": f"inventories:part{part}",
                 "missing": len(completeness.for_part(part)) if completeness else None,
+                "to_complete": open_items.count(part),
             }
         )
     entries = timeline(round_, timezone.localdate())
@@ -32,6 +35,8 @@ def _round_overview(round_, inventory):
         "parts": parts,
         "missing": len(completeness.items) if completeness else None,
         "versions": list(inventory.versions.all()) if inventory is not None else [],
+        "open_items": open_items.links(inventory) if inventory is not None else [],
+        "dialogue_url": dialogue_url(inventory) if inventory is not None else "",
     }
 
 

@@ -31,6 +31,7 @@ def _review_response(page, form, *, status=200, refusal=""):
             "form": form,
             "refusal": refusal,
             "missing": missing_links(page),
+            "open_items": page.open_items.links(page.inventory),
             "part1": display.part1(page.inventory),
             "interventions": display.interventions(page.inventory),
             "total_cost": display.total_cost(page.inventory),

@@ -109,6 +109,8 @@ def region_email(reminder, now) -> tuple[Email, Inventory | None]:
         "status": inventory.get_status_display() if inventory else _("Inte påbörjad"),
         "returned": inventory is not None and inventory.status == Inventory.Status.RETURNED,
         "link": _link(region),
+        # The subject starts with it ("Dnr ...: "), as every official e-mail about the case does.
+        "registration_number": inventory.registration_number if inventory else "",
     }
     if reminder.kind == Reminder.Kind.REMINDER:
         with translation.override(user.language or settings.LANGUAGE_CODE):

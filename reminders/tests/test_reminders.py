@@ -346,13 +346,17 @@ def _submitted_then_returned(region, user, *, returned_at):
 def test_a_returned_inventory_is_reminded_of_the_steps_after_it_came_back(skane):
     only_regions(skane)
     user = _contact(skane)
-    _submitted_then_returned(skane, user, returned_at=at(2020, 1, 8, 15, 0))
+    inventory = _submitted_then_returned(skane, user, returned_at=at(2020, 1, 8, 15, 0))
     for moment in (at(2020, 1, 8, 16, 0), at(2020, 1, 13, 8, 0), at(2020, 1, 21, 8, 0)):
         sweep(moment)
-    # Not the 14-days step it missed while submitted; the later ones, saying it came back.
+    # Not the 14-days step it missed while submitted; the later ones, saying it came back,
+    # under the registration number the first submission gave it.
+    inventory.refresh_from_db()
+    dnr = f"Dnr {inventory.registration_number}: "
+    assert inventory.registration_number
     assert [m.subject for m in region_mail()] == [
-        "Påminnelse: 7 dagar kvar att lämna in behovsinventeringen för Region Skåne",
-        "Sista dag för behovsinventeringen har passerat – Region Skåne",
+        dnr + "Påminnelse: 7 dagar kvar att lämna in behovsinventeringen för Region Skåne",
+        dnr + "Sista dag för behovsinventeringen har passerat – Region Skåne",
     ]
     assert "Den kompletterade behovsinventeringen har inte kommit in" in region_mail()[1].body
     assert "har återsänts för komplettering" in region_mail()[0].body

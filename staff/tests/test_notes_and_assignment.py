@@ -13,6 +13,7 @@ from django.urls import URLPattern, reverse
 from inventories import urls as inventory_urls
 from inventories.models import AuditEvent
 from inventories.services import inventory_accept, inventory_return_for_completion, inventory_submit
+from inventories.services.dialogue import inventory_message_post
 from inventories.tests.factories import round_2019
 from portal.models import OutboxMessage
 from regions.tests.factories import StaffUserFactory
@@ -119,8 +120,22 @@ def test_internal_notes_never_reach_the_region(
         inventory, version = submitted_inventory(region=region, user=contact)
     inventory_note_add(inventory=inventory, actor=staff_user, text=f"{MARKER} en intern fråga")
     with django_capture_on_commit_callbacks(execute=True):
-        inventory_return_for_completion(inventory=inventory, actor=staff_user, message="Fixa")
+        inventory_return_for_completion(
+            inventory=inventory,
+            actor=staff_user,
+            message="Fixa",
+            items=[
+                {"anchor": "field:1:context", "text": "Förutsättningarna"},
+                {"anchor": f"intervention:{inventory.interventions.first().pk}", "text": "Kostnad"},
+            ],
+        )
     inventory_note_add(inventory=inventory, actor=staff_user, text=f"Mer: {MARKER}")
+    # The thread both ways, with its notices: none of it carries a note.
+    with django_capture_on_commit_callbacks(execute=True):
+        item = inventory.completion_items.first()
+        inventory_message_post(inventory=inventory, author=contact, text="Svar", item=item)
+        inventory_message_post(inventory=inventory, author=staff_user, text="Tack", item=item)
+
     with time_machine.travel(IN_ROUND, tick=False):
         with django_capture_on_commit_callbacks(execute=True):
             second = inventory_submit(inventory=inventory, user=contact)
@@ -132,6 +147,8 @@ def test_internal_notes_never_reach_the_region(
     staff = client  # the root conftest's client passes the second factor for staff
     staff.force_login(staff_user)
     assert MARKER in staff.get(url("inventory", region)).content.decode()
+    # The dialogue is what the region sees too: notes stay off it, even for staff.
+    assert MARKER not in staff.get(url("dialogue", region)).content.decode()
 
     region_client = Client()
     region_client.force_login(contact)
@@ -165,6 +182,7 @@ def test_internal_notes_never_reach_the_region(
         assert all(MARKER not in part for part in parts)
         for attachment in message.attachments:
             assert MARKER.encode() not in attachment[1]
+    assert OutboxMessage.objects.filter(kind__startswith="thread_message").count() >= 2
     for row in OutboxMessage.objects.all():
         assert MARKER not in row.subject + row.body_text + row.body_html
 

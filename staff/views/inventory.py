@@ -12,18 +12,22 @@ from django.views.decorators.http import require_http_methods
 from inventories.models import Inventory
 from inventories.pdf import version_pdf_context
 from inventories.services import registration, review
+from inventories.services.dialogue import completion_anchors
 from inventories.services.integrity import version_damage
 from portal.formatting import days_label, days_until
 from portal.permissions import staff_required
 from staff import history, selectors, services
 from staff.diff import version_diff
 from staff.forms import (
+    ITEMS_MAX,
+    ITEMS_PREFIX,
     AcceptForm,
     AssignForm,
     ExtendForm,
     NoteForm,
     RegistrationNumberForm,
     ReturnForm,
+    completion_item_formset,
 )
 from staff.views.common import apply_errors, context, detail_url, load
 
@@ -170,20 +174,60 @@ def registration_number_set(request, round_slug, region_slug):
     )
 
 
+def _return_forms(request, inventory):
+    """The return form and its items: as posted (one more blank item on "Lägg till punkt")."""
+    anchors = completion_anchors(inventory)
+    if request.method != "POST":
+        formset_class = completion_item_formset(extra=3)
+        return ReturnForm(), formset_class(prefix=ITEMS_PREFIX, form_kwargs={"anchors": anchors})
+    data = request.POST
+    if f"{ITEMS_PREFIX}-TOTAL_FORMS" not in data:  # a message alone (no item rows posted)
+        data = data.copy()
+        data.update({f"{ITEMS_PREFIX}-TOTAL_FORMS": "0", f"{ITEMS_PREFIX}-INITIAL_FORMS": "0"})
+    formset = completion_item_formset(extra=0)(
+        data, prefix=ITEMS_PREFIX, form_kwargs={"anchors": anchors}
+    )
+    if "add_item" in request.POST:
+        # Everything typed comes back unchecked (nothing is sent yet), with one more item.
+        try:
+            total = min(int(data.get(f"{ITEMS_PREFIX}-TOTAL_FORMS", 0)), ITEMS_MAX)
+        except ValueError:
+            total = 0
+        rows = [
+            {
+                "anchor": data.get(f"{ITEMS_PREFIX}-{index}-anchor", ""),
+                "text": data.get(f"{ITEMS_PREFIX}-{index}-text", ""),
+            }
+            for index in range(max(total, 0))
+        ]
+        formset = completion_item_formset(extra=1 if len(rows) < ITEMS_MAX else 0)(
+            initial=rows, prefix=ITEMS_PREFIX, form_kwargs={"anchors": anchors}
+        )
+        form = ReturnForm(initial={k: data.get(k, "") for k in ("message", "due_date")})
+        if len(formset.forms) > len(rows):
+            formset.forms[len(rows)].fields["anchor"].widget.attrs["autofocus"] = True
+        return form, formset
+    return ReturnForm(request.POST), formset
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def inventory_return(request, round_slug, region_slug):
     round_, region, inventory = load(round_slug, region_slug)
     if inventory is None:
         raise Http404
-    form = ReturnForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form, formset = _return_forms(request, inventory)
+    if request.method == "POST" and form.is_bound and form.is_valid() and formset.is_valid():
         try:
-            review.inventory_return_for_completion(
-                inventory=inventory, actor=request.user, message=form.cleaned_data["message"]
+            services.inventory_completion_request_send(
+                inventory=inventory,
+                actor=request.user,
+                message=form.cleaned_data["message"],
+                items=formset.items(),
+                due_at=form.cleaned_data["due_at"],
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_errors(form, exc, {"due_at": "due_date", "new_deadline": "due_date"})
         else:
             messages.success(
                 request,
@@ -195,6 +239,7 @@ def inventory_return(request, round_slug, region_slug):
             )
             return redirect(detail_url(round_, region))
     versions = list(inventory.versions.all())
+    bound = form.is_bound
     return render(
         request,
         "staff/return.html",
@@ -204,9 +249,11 @@ def inventory_return(request, round_slug, region_slug):
             inventory=inventory,
             latest=versions[-1] if versions else None,
             form=form,
+            formset=formset,
+            item_errors=formset.non_form_errors() if formset.is_bound else [],
             contacts=[c for c in selectors.contacts_for_region(region=region) if c.active],
         ),
-        status=400 if form.errors else 200,
+        status=400 if bound and (form.errors or formset.total_error_count()) else 200,
     )
 
 

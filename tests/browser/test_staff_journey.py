@@ -101,7 +101,7 @@ def test_staff_return_resubmit_accept_and_export(
     assert_error_summary_focused(staff, [])
     axe_check(staff, "staff: return form without a message (error)")
     mail.outbox.clear()
-    staff.get_by_label(re.compile("Meddelande till regionen")).fill(RETURN_MESSAGE)
+    staff.get_by_label("Allmänt meddelande till regionen").fill(RETURN_MESSAGE)
     submit(staff, staff.get_by_role("button", name="Återsänd för komplettering"))
     expect(staff.locator(".messages")).to_contain_text("är återsänd")
     axe_check(staff, "staff: region's inventory (returned)")
