@@ -52,14 +52,14 @@ def _versions_prefetch():
     )
 
 
-def _inventory_head(queryset):
-    """The inventory row with its round, region and the two one-part records (one query)."""
-    return queryset.select_related(
-        "round",
-        "region",
-        "current_state__updated_by",
-        "target_state__updated_by",
-    )
+#: Del 1's and Del 3's records, each a row of its own beside the inventory.
+STATES = ("current_state", "target_state")
+
+
+def _inventory_head(queryset, states=STATES):
+    """The inventory row with its round, region and the one-part records ``states`` (one
+    query; a page that shows neither Del 1's nor Del 3's texts joins neither)."""
+    return queryset.select_related("round", "region", *(f"{state}__updated_by" for state in states))
 
 
 def inventory_with_parts(queryset=None):
@@ -82,11 +82,12 @@ def budget_lines_load(inventory) -> Inventory:
     return inventory
 
 
-def inventory_find(*, user, region_slug: str, round_slug: str, parts: bool = True):
+def inventory_find(*, user, region_slug: str, round_slug: str, parts: bool = True, states=STATES):
     """``(region, round, inventory or None)`` if ``user`` may see the region; otherwise 404.
 
-    With ``parts=False`` only the inventory row and its Del 1 and Del 3 records are loaded (the
-    pages take the rest from ``inventories.fragments`` or ``inventory_parts_load``)."""
+    With ``parts=False`` only the inventory row and its records ``states`` (Del 1's, Del 3's)
+    are loaded: the pages take the rest from ``inventories.fragments`` or load it with
+    ``inventory_parts_load``."""
     # One query when the inventory exists (the page's usual case): the region scoped to the
     # user and the active round are conditions of the same query, and come with the row.
     queryset = Inventory.objects.filter(
@@ -97,7 +98,7 @@ def inventory_find(*, user, region_slug: str, round_slug: str, parts: bool = Tru
     if parts:
         queryset = inventory_with_parts(queryset).prefetch_related(_versions_prefetch())
     else:
-        queryset = _inventory_head(queryset)
+        queryset = _inventory_head(queryset, states)
     inventory = queryset.first()
     if inventory is not None:
         inventory.all_parts_loaded = parts
@@ -144,7 +145,7 @@ def versions_of(*, inventory) -> list[InventoryVersion]:
 def inventories_for_region(*, region):
     """The region's inventories keyed by round id, with versions, for its start page (the
     parts' completeness comes from ``inventories.fragments.completeness_cached``)."""
-    qs = _inventory_head(Inventory.objects.filter(region=region)).prefetch_related(
+    qs = _inventory_head(Inventory.objects.filter(region=region), states=()).prefetch_related(
         _versions_prefetch()
     )
     return {inventory.round_id: inventory for inventory in qs}

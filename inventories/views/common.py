@@ -17,7 +17,7 @@ from inventories.errors import InventoryLocked
 from inventories.fragments import completeness_cached
 from inventories.guidance import field_help
 from inventories.models import Inventory, Round
-from inventories.selectors import inventory_find, inventory_parts_load
+from inventories.selectors import STATES, inventory_find, inventory_parts_load
 from inventories.services.guards import ensure_editable
 from regions.models import Region
 
@@ -100,13 +100,20 @@ class Page:
             self.locked_reason = ""
 
 
-def load_page(request, region_slug, round_slug, *, open_inventory=True, parts=True) -> Page:
+def load_page(
+    request, region_slug, round_slug, *, open_inventory=True, parts=True, states=STATES
+) -> Page:
     """The page's inventory; a contact person's first visit opens (creates) it.
 
-    ``parts=False`` loads only the inventory row with Del 1's and Del 3's records: the page
-    takes the rest from the cache of this revision or loads it with ``page.parts()``."""
+    ``parts=False`` loads only the inventory row with the records ``states`` (Del 1's, Del 3's)
+    that the page shows: it takes the rest from the cache of this revision or loads it with
+    ``page.parts()``."""
     region, round_, inventory = inventory_find(
-        user=request.user, region_slug=region_slug, round_slug=round_slug, parts=parts
+        user=request.user,
+        region_slug=region_slug,
+        round_slug=round_slug,
+        parts=parts,
+        states=states,
     )
     page = Page(request, region, round_, inventory, is_contact=not request.user.is_handlaggare)
     if inventory is None:
@@ -123,9 +130,11 @@ def load_page(request, region_slug, round_slug, *, open_inventory=True, parts=Tr
     return page
 
 
-def load_existing_page(request, region_slug, round_slug, *, parts=True) -> Page:
+def load_existing_page(request, region_slug, round_slug, *, parts=True, states=STATES) -> Page:
     """The page of an inventory that must already exist (edit, delete, move, submit, receipt)."""
-    page = load_page(request, region_slug, round_slug, open_inventory=False, parts=parts)
+    page = load_page(
+        request, region_slug, round_slug, open_inventory=False, parts=parts, states=states
+    )
     if page.inventory is None:
         raise Http404
     return page

@@ -73,7 +73,7 @@ def _part1_add_row(post):
 
 @login_required
 def part1(request, region_slug, round_slug):
-    page = load_page(request, region_slug, round_slug, parts=False)
+    page = load_page(request, region_slug, round_slug, parts=False, states=("current_state",))
     if page.inventory is None:
         return not_started(page)
     status, conflict, budget_errors, added_row = 200, None, [], False
@@ -187,7 +187,7 @@ def _part3_next(page):
 
 @login_required
 def part3(request, region_slug, round_slug):
-    page = load_page(request, region_slug, round_slug, parts=False)
+    page = load_page(request, region_slug, round_slug, parts=False, states=("target_state",))
     if page.inventory is None:
         return not_started(page)
     status, conflict = 200, None
@@ -263,7 +263,7 @@ def part3(request, region_slug, round_slug):
 def part2(request, region_slug, round_slug):
     """The list of interventions: rendered once per revision ({% cachedparts %} in the
     template), so a cached list costs no queries for the interventions."""
-    page = load_page(request, region_slug, round_slug, parts=False)
+    page = load_page(request, region_slug, round_slug, parts=False, states=())
     if page.inventory is None:
         return not_started(page)
     return render_page(

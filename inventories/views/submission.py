@@ -50,7 +50,7 @@ def _review_response(page, form, *, status=200, refusal=""):
 
 @login_required
 def review(request, region_slug, round_slug):
-    page = load_page(request, region_slug, round_slug, parts=False)
+    page = load_page(request, region_slug, round_slug, parts=False, states=())
     if page.inventory is None:
         return not_started(page)
     return _review_response(page, SubmitForm())
@@ -89,7 +89,7 @@ def submit(request, region_slug, round_slug):
 
 @login_required
 def receipt(request, region_slug, round_slug, number):
-    page = load_existing_page(request, region_slug, round_slug, parts=False)
+    page = load_existing_page(request, region_slug, round_slug, parts=False, states=())
     version = version_get(inventory=page.inventory, number=number)
     return render_page(
         page,
