@@ -9,7 +9,8 @@ otherwise), under a key that names exactly what it was made from:
   (``inventories.services.parts``), and its status;
 - the round's figures the pages compute with (programme period, start capital);
 - the language of the request;
-- a digest of the app's templates, so a deploy with changed templates never serves old HTML;
+- a digest of the portal's templates, so a deploy with changed templates never serves old
+  HTML;
 - whatever else the caller names (``extra``: e.g. whether the viewer may edit).
 
 A save therefore changes the key, and no page shows a part older than the inventory row its
@@ -22,7 +23,9 @@ import functools
 import hashlib
 from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
+from django.template import engines
 from django.utils import translation
 
 from inventories.completeness import Completeness, inventory_completeness
@@ -30,16 +33,22 @@ from inventories.selectors import inventory_parts_load
 
 #: Seconds a fragment stays cached; a new revision makes it unreachable long before.
 FRAGMENT_TIMEOUT = 60 * 60 * 24
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
 @functools.cache
 def templates_digest() -> str:
-    """A short digest of every template of the app (read once per process)."""
+    """A short digest of every template of the portal's own folders (read once per process)."""
+    root = Path(settings.BASE_DIR).resolve()
+    folders = {
+        Path(folder).resolve()
+        for engine in engines.all()
+        for folder in getattr(engine, "template_dirs", ())
+    }
     digest = hashlib.blake2b(digest_size=6)
-    for path in sorted(TEMPLATE_DIR.rglob("*.html")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+    for folder in sorted(f for f in folders if f.is_relative_to(root) and ".venv" not in f.parts):
+        for path in sorted(folder.rglob("*.html")):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -54,6 +63,21 @@ def fragment_key(kind: str, inventory, *extra) -> str:
         f"r{inventory.revision}",
         inventory.status,
         f"{round_.pk}:{round_.period_start}:{round_.period_end}:{round_.start_capital}",
+        translation.get_language() or "",
+        *(str(value) for value in extra),
+    ]
+    return ":".join(parts)
+
+
+def version_fragment_key(kind: str, version, *extra) -> str:
+    """The cache key of ``kind`` for a submitted version: immutable, so its number and hash
+    name its content for good (``extra`` names e.g. the version it is compared with)."""
+    parts = [
+        "version-fragment",
+        templates_digest(),
+        kind,
+        str(version.pk),
+        version.sha256,
         translation.get_language() or "",
         *(str(value) for value in extra),
     ]

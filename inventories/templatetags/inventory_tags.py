@@ -7,7 +7,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from inventories.fragments import FRAGMENT_TIMEOUT, fragment_key
+from inventories.fragments import FRAGMENT_TIMEOUT, fragment_key, version_fragment_key
+from inventories.models import InventoryVersion
 from portal import formatting
 
 register = template.Library()
@@ -50,11 +51,12 @@ class CachedPartsNode(template.Node):
         self.nodelist, self.kind, self.inventory, self.extra = nodelist, kind, inventory, extra
 
     def render(self, context):
-        inventory = self.inventory.resolve(context)
-        if inventory is None:
+        record = self.inventory.resolve(context)
+        if record is None:
             return self.nodelist.render(context)
-        key = fragment_key(
-            self.kind.resolve(context), inventory, *(v.resolve(context) for v in self.extra)
+        make_key = version_fragment_key if isinstance(record, InventoryVersion) else fragment_key
+        key = make_key(
+            self.kind.resolve(context), record, *(v.resolve(context) for v in self.extra)
         )
         html = cache.get(key)
         if html is None:
@@ -70,7 +72,8 @@ class CachedPartsNode(template.Node):
 def cachedparts(parser, token):
     """``{% cachedparts "kind" inventory extra… %}…{% endcachedparts %}``: the block as rendered
     for this revision of ``inventory`` (``inventories.fragments.fragment_key``), rendered again
-    only when the key changes. ``extra`` names whatever else the block depends on (e.g. whether
+    only when the key changes; given a submitted version instead, for that version for good
+    (``version_fragment_key``). ``extra`` names whatever else the block depends on (e.g. whether
     the viewer may edit); everything the block shows must be derived from the parts or named
     there. Pass the block's data lazily so that a cached block costs no queries."""
     bits = token.split_contents()
