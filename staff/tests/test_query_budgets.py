@@ -13,7 +13,7 @@ from inventories.tests.pages import IN_ROUND
 
 pytestmark = pytest.mark.django_db
 
-BUDGETS = {"board": 14, "inventory": 13, "version": 12}
+BUDGETS = {"board": 13, "inventory": 12, "version": 11}
 
 
 @pytest.fixture
