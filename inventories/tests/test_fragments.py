@@ -9,6 +9,7 @@ import time_machine
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from conftest import PortalClient
 from inventories.fragments import completeness_cached, fragment_key
@@ -29,7 +30,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def in_round():
-    with time_machine.travel(IN_ROUND, tick=False):
+    # The test client leaves the last request's language active: the next test starts in Swedish.
+    with time_machine.travel(IN_ROUND, tick=False), translation.override("sv"):
         yield
 
 
