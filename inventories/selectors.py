@@ -1,6 +1,6 @@
 """Reading inventories, always scoped to the user's region (staff see every region)."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 
 from inventories.models import (
@@ -14,7 +14,7 @@ from inventories.models import (
     Round,
     ThreadMessage,
 )
-from regions.selectors import region_get_for_user
+from regions.selectors import region_get_for_user, regions_visible_to
 
 
 def rounds_for_region_page():
@@ -29,15 +29,8 @@ def round_get(*, slug: str) -> Round:
         raise Http404 from None
 
 
-def inventory_with_parts(queryset=None):
-    """Inventories with all three parts loaded in a fixed number of queries."""
-    queryset = queryset if queryset is not None else Inventory.objects.all()
-    return queryset.select_related(
-        "round",
-        "region",
-        "current_state__updated_by",
-        "target_state__updated_by",
-    ).prefetch_related(
+def _parts_prefetches():
+    return (
         "budget_lines",
         Prefetch(
             "interventions",
@@ -84,27 +77,75 @@ def thread_of(*, inventory) -> tuple[list, list]:
     return items, messages
 
 
-def inventory_find(*, user, region_slug: str, round_slug: str):
-    """``(region, round, inventory or None)`` if ``user`` may see the region; otherwise 404."""
-    region = region_get_for_user(user=user, slug=region_slug)
-    round_ = round_get(slug=round_slug)
-    inventory = (
-        inventory_with_parts(Inventory.objects.filter(region=region, round=round_))
-        .prefetch_related(
-            Prefetch(
-                "versions",
-                queryset=InventoryVersion.objects.select_related("document").order_by("number"),
-            ),
-            open_items_prefetch(),
-        )
-        .first()
+def _versions_prefetch():
+    return Prefetch(
+        "versions",
+        queryset=InventoryVersion.objects.select_related("document").order_by("number"),
     )
-    return region, round_, inventory
+
+
+#: Del 1's and Del 3's records, each a row of its own beside the inventory.
+STATES = ("current_state", "target_state")
+
+
+def _inventory_head(queryset, states=STATES):
+    """The inventory row with its round, region and the one-part records ``states`` (one
+    query; a page that shows neither Del 1's nor Del 3's texts joins neither)."""
+    return queryset.select_related("round", "region", *(f"{state}__updated_by" for state in states))
+
+
+def inventory_with_parts(queryset=None):
+    """Inventories with all three parts loaded in a fixed number of queries."""
+    queryset = queryset if queryset is not None else Inventory.objects.all()
+    return _inventory_head(queryset).prefetch_related(*_parts_prefetches())
+
+
+def inventory_parts_load(inventory) -> Inventory:
+    """Load all three parts into ``inventory`` (as ``inventory_with_parts`` would have), once."""
+    if not getattr(inventory, "all_parts_loaded", False):
+        prefetch_related_objects([inventory], *_parts_prefetches())
+        inventory.all_parts_loaded = True
+    return inventory
+
+
+def budget_lines_load(inventory) -> Inventory:
+    """Load Del 1's budget lines into ``inventory`` (one query, only the first time)."""
+    prefetch_related_objects([inventory], "budget_lines")
+    return inventory
+
+
+def inventory_find(*, user, region_slug: str, round_slug: str, parts: bool = True, states=STATES):
+    """``(region, round, inventory or None)`` if ``user`` may see the region; otherwise 404.
+
+    With ``parts=False`` only the inventory row and its records ``states`` (Del 1's, Del 3's)
+    are loaded: the pages take the rest from ``inventories.fragments`` or load it with
+    ``inventory_parts_load``."""
+    # One query when the inventory exists (the page's usual case): the region scoped to the
+    # user and the active round are conditions of the same query, and come with the row.
+    queryset = Inventory.objects.filter(
+        region__in=regions_visible_to(user).filter(slug=region_slug),
+        round__slug=round_slug,
+        round__active=True,
+    )
+    if parts:
+        queryset = inventory_with_parts(queryset).prefetch_related(_versions_prefetch())
+    else:
+        queryset = _inventory_head(queryset, states)
+    # The open completion items are shown on every page and name the cached fragments' keys.
+    queryset = queryset.prefetch_related(open_items_prefetch())
+    inventory = queryset.first()
+    if inventory is not None:
+        inventory.all_parts_loaded = parts
+        return inventory.region, inventory.round, inventory
+    # No inventory yet (or no access): each of these answers 404 on its own.
+    return region_get_for_user(user=user, slug=region_slug), round_get(slug=round_slug), None
 
 
 def inventory_reload(inventory) -> Inventory:
     """The same inventory with all parts freshly loaded."""
-    return inventory_with_parts(Inventory.objects.filter(pk=inventory.pk)).get()
+    reloaded = inventory_with_parts(Inventory.objects.filter(pk=inventory.pk)).get()
+    reloaded.all_parts_loaded = True
+    return reloaded
 
 
 def intervention_get(*, inventory, pk) -> Intervention:
@@ -128,14 +169,18 @@ def version_get(*, inventory, number: int) -> InventoryVersion:
         raise Http404 from None
 
 
+def versions_of(*, inventory) -> list[InventoryVersion]:
+    """The inventory's submitted versions in order, with their PDF copies."""
+    if "versions" not in getattr(inventory, "_prefetched_objects_cache", {}):
+        prefetch_related_objects([inventory], _versions_prefetch())
+    return list(inventory.versions.all())
+
+
 def inventories_for_region(*, region):
-    """The region's inventories keyed by round id, with versions, for its start page."""
-    qs = inventory_with_parts(Inventory.objects.filter(region=region)).prefetch_related(
-        Prefetch(
-            "versions",
-            queryset=InventoryVersion.objects.select_related("document").order_by("number"),
-        ),
-        open_items_prefetch(),
+    """The region's inventories keyed by round id, with versions and open items, for its start
+    page (the parts' completeness comes from ``inventories.fragments.completeness_cached``)."""
+    qs = _inventory_head(Inventory.objects.filter(region=region), states=()).prefetch_related(
+        _versions_prefetch(), open_items_prefetch()
     )
     return {inventory.round_id: inventory for inventory in qs}
 

@@ -376,10 +376,13 @@ def version_for_staff(*, inventory, number) -> InventoryVersion:
 
 
 def version_previous(version) -> InventoryVersion | None:
+    """The version before ``version``; its snapshot is read when first used (the version page
+    uses it only when its cached diff is missing)."""
     return (
         InventoryVersion.objects.filter(
             inventory_id=version.inventory_id, number__lt=version.number
         )
+        .defer("snapshot_json")
         .order_by("-number")
         .first()
     )

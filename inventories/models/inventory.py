@@ -104,6 +104,9 @@ class Inventory(models.Model):
         verbose_name=_("påbörjad av"),
     )
     updated_at = models.DateTimeField(_("senast ändrad"), default=timezone.now)
+    #: Counts every saved change to the parts (texts, budget, interventions, goals, their order):
+    #: the key of what the pages cache of the parts (``inventories.fragments``).
+    revision = models.PositiveIntegerField(default=0, editable=False)
     submitted_at = models.DateTimeField(_("inskickad"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("godkänd"), null=True, blank=True)
     returned_at = models.DateTimeField(_("återsänd"), null=True, blank=True)
@@ -134,6 +137,9 @@ class Inventory(models.Model):
                 name="registration_number_unique",
             ),
         ]
+
+    #: Set on an instance by the selectors that load all three parts into it.
+    all_parts_loaded = False
 
     def __str__(self):
         return f"{self.region} – {self.round}"

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,7 +56,8 @@ def _conflict(record, what):
 
 
 def _touch(inventory, user, part, now, **data):
-    Inventory.objects.filter(pk=inventory.pk).update(updated_at=now)
+    # The revision names the parts' content: pages cache what they show of it under it.
+    Inventory.objects.filter(pk=inventory.pk).update(updated_at=now, revision=F("revision") + 1)
     audit_record(
         action=AuditEvent.Action.PART_SAVED,
         actor=user,

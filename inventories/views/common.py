@@ -1,6 +1,7 @@
 """What every inventory page shares: loading the inventory for the user, the stepper, rendering
 with an error summary, and turning a service's errors into messages next to the fields."""
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -11,12 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from inventories import services
-from inventories.completeness import PART_TITLES, Completeness, inventory_completeness
+from inventories.completeness import PART_TITLES, Completeness
 from inventories.completion import OpenItems
 from inventories.errors import InventoryLocked
+from inventories.fragments import completeness_cached
 from inventories.guidance import field_help
 from inventories.models import Inventory, Round
-from inventories.selectors import inventory_find
+from inventories.selectors import STATES, inventory_find, inventory_parts_load
 from inventories.services.guards import ensure_editable
 from regions.models import Region
 
@@ -31,13 +33,32 @@ class Page:
     inventory: Inventory | None
     is_contact: bool
     locked_reason: str = ""
-    completeness: Completeness = field(default_factory=Completeness)
     #: What Tillväxtverket asks the region to complete (open items), loaded with the inventory.
     open_items: OpenItems = field(default_factory=OpenItems)
+    _completeness: Completeness | None = field(default=None, repr=False)
 
     @property
     def user(self):
         return self.request.user
+
+    @property
+    def completeness(self) -> Completeness:
+        """The checklist, from the cache of this revision (computed once per revision)."""
+        if self._completeness is None:
+            if self.inventory is None:
+                return Completeness()
+            self._completeness = completeness_cached(self.inventory)
+        return self._completeness
+
+    def parts(self):
+        """The inventory with all three parts loaded (queries only the first time)."""
+        return inventory_parts_load(self.inventory)
+
+    def lazy(self, build):
+        """``build(page)``, computed when a template first uses it (the template engine calls
+        a callable it finds in the context) and not at all when a cached fragment
+        (``{% cachedparts %}``) has it already."""
+        return functools.cache(lambda: build(self))
 
     @property
     def editable(self) -> bool:
@@ -67,7 +88,7 @@ class Page:
         self._evaluate()
 
     def _evaluate(self):
-        self.completeness = inventory_completeness(self.inventory)
+        self._completeness = None
         self.open_items = OpenItems.of(self.inventory)
         if not self.is_contact:
             self.locked_reason = _(
@@ -83,10 +104,20 @@ class Page:
             self.locked_reason = ""
 
 
-def load_page(request, region_slug, round_slug, *, open_inventory=True) -> Page:
-    """The page's inventory; a contact person's first visit opens (creates) it."""
+def load_page(
+    request, region_slug, round_slug, *, open_inventory=True, parts=True, states=STATES
+) -> Page:
+    """The page's inventory; a contact person's first visit opens (creates) it.
+
+    ``parts=False`` loads only the inventory row with the records ``states`` (Del 1's, Del 3's)
+    that the page shows: it takes the rest from the cache of this revision or loads it with
+    ``page.parts()``."""
     region, round_, inventory = inventory_find(
-        user=request.user, region_slug=region_slug, round_slug=round_slug
+        user=request.user,
+        region_slug=region_slug,
+        round_slug=round_slug,
+        parts=parts,
+        states=states,
     )
     page = Page(request, region, round_, inventory, is_contact=not request.user.is_handlaggare)
     if inventory is None:
@@ -103,9 +134,11 @@ def load_page(request, region_slug, round_slug, *, open_inventory=True) -> Page:
     return page
 
 
-def load_existing_page(request, region_slug, round_slug) -> Page:
+def load_existing_page(request, region_slug, round_slug, *, parts=True, states=STATES) -> Page:
     """The page of an inventory that must already exist (edit, delete, move, submit, receipt)."""
-    page = load_page(request, region_slug, round_slug, open_inventory=False)
+    page = load_page(
+        request, region_slug, round_slug, open_inventory=False, parts=parts, states=states
+    )
     if page.inventory is None:
         raise Http404
     return page

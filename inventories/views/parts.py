@@ -18,6 +18,7 @@ from inventories.forms import (
     budget_formset_class,
 )
 from inventories.models import CurrentState, TargetState
+from inventories.selectors import budget_lines_load
 from inventories.views.common import (
     after_save_url,
     apply_conflict_choices,
@@ -73,7 +74,7 @@ def _part1_add_row(post):
 
 @login_required
 def part1(request, region_slug, round_slug):
-    page = load_page(request, region_slug, round_slug)
+    page = load_page(request, region_slug, round_slug, parts=False, states=("current_state",))
     if page.inventory is None:
         return not_started(page)
     status, conflict, budget_errors, added_row = 200, None, [], False
@@ -133,7 +134,7 @@ def part1(request, region_slug, round_slug):
         formset = BudgetFormSet(
             initial=[
                 {"description": line.description, "amount": line.amount, "spent": line.spent}
-                for line in page.inventory.budget_lines.all()
+                for line in budget_lines_load(page.inventory).budget_lines.all()
             ],
             prefix=BUDGET_PREFIX,
         )
@@ -158,7 +159,7 @@ def part1(request, region_slug, round_slug):
             "missing": missing_links(page, 1) if page.review else [],
             "added_row": added_row,
             "show_form": page.editable or request.method == "POST",
-            "part1": display.part1(page.inventory),
+            "part1": page.lazy(lambda page: display.part1(budget_lines_load(page.inventory))),
         },
         step="part1",
         title=PART_TITLES[1],
@@ -187,7 +188,7 @@ def _part3_next(page):
 
 @login_required
 def part3(request, region_slug, round_slug):
-    page = load_page(request, region_slug, round_slug)
+    page = load_page(request, region_slug, round_slug, parts=False, states=("target_state",))
     if page.inventory is None:
         return not_started(page)
     status, conflict = 200, None
@@ -244,8 +245,10 @@ def part3(request, region_slug, round_slug):
             "conflict": conflict,
             "show_form": page.editable or request.method == "POST",
             "part3": display.part3(page.inventory),
-            "goals": with_notices(
-                page, with_missing(page, display.goals(page.inventory), "goal"), "goal"
+            "goals": page.lazy(
+                lambda page: with_notices(
+                    page, with_missing(page, display.goals(page.parts()), "goal"), "goal"
+                )
             ),
             "missing": missing_links(page, 3) if page.review else [],
         },
@@ -261,20 +264,24 @@ def part3(request, region_slug, round_slug):
 
 @login_required
 def part2(request, region_slug, round_slug):
-    page = load_page(request, region_slug, round_slug)
+    """The list of interventions: rendered once per revision ({% cachedparts %} in the
+    template), so a cached list costs no queries for the interventions."""
+    page = load_page(request, region_slug, round_slug, parts=False, states=())
     if page.inventory is None:
         return not_started(page)
     return render_page(
         page,
         "inventories/part2.html",
         {
-            "interventions": with_notices(
-                page,
-                with_missing(page, display.interventions(page.inventory), "intervention"),
-                "intervention",
+            "interventions": page.lazy(
+                lambda page: with_notices(
+                    page,
+                    with_missing(page, display.interventions(page.parts()), "intervention"),
+                    "intervention",
+                )
             ),
-            "total_cost": display.total_cost(page.inventory),
-            "year_totals": display.year_totals(page.inventory),
+            "total_cost": page.lazy(lambda page: display.total_cost(page.parts())),
+            "year_totals": page.lazy(lambda page: display.year_totals(page.parts())),
             "missing": missing_links(page, 2) if page.review else [],
         },
         step="part2",

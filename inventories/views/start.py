@@ -4,8 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from inventories.completeness import PART_TITLES, inventory_completeness
+from inventories.completeness import PART_TITLES
 from inventories.completion import OpenItems, dialogue_url
+from inventories.fragments import completeness_cached
 from inventories.guidance import state_label, timeline
 from inventories.selectors import inventories_for_region, rounds_for_region_page
 from regions.selectors import contact_persons_active, region_get_for_user
@@ -13,7 +14,7 @@ from regions.selectors import contact_persons_active, region_get_for_user
 
 def _round_overview(round_, inventory):
     """One active round on the start page: its inventory (or none yet) and each part's state."""
-    completeness = inventory_completeness(inventory) if inventory is not None else None
+    completeness = completeness_cached(inventory) if inventory is not None else None
     open_items = OpenItems.of(inventory)
     parts = []
     for part, title in PART_TITLES.items():
@@ -45,7 +46,8 @@ def region_start(request, slug):
     """The region's start page: every active round with its deadline, status, the parts'
     completeness, the timeline, submitted versions, and who speaks for the region.
 
-    Runs a fixed number of queries whatever the number of interventions and goals.
+    Runs a fixed number of queries whatever the number of interventions and goals; the
+    parts are read only when their checklist is not cached for the inventory's revision.
     """
     region = region_get_for_user(user=request.user, slug=slug)
     by_round = inventories_for_region(region=region)

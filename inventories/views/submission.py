@@ -10,7 +10,7 @@ from inventories import display, services
 from inventories.errors import InventoryLocked
 from inventories.forms import SubmitForm
 from inventories.guidance import DEFAULT_NEXT_STEPS, paragraphs
-from inventories.selectors import version_get
+from inventories.selectors import version_get, versions_of
 from inventories.views.common import (
     load_existing_page,
     load_page,
@@ -24,6 +24,8 @@ from inventories.views.common import (
 
 
 def _review_response(page, form, *, status=200, refusal=""):
+    """The whole inventory is rendered once per revision ({% cachedparts %} in the template):
+    the parts are loaded only when it is not cached."""
     return render_page(
         page,
         "inventories/review.html",
@@ -32,13 +34,13 @@ def _review_response(page, form, *, status=200, refusal=""):
             "refusal": refusal,
             "missing": missing_links(page),
             "open_items": page.open_items.links(page.inventory),
-            "part1": display.part1(page.inventory),
-            "interventions": display.interventions(page.inventory),
-            "total_cost": display.total_cost(page.inventory),
-            "year_totals": display.year_totals(page.inventory),
-            "part3": display.part3(page.inventory),
-            "goals": display.goals(page.inventory),
-            "versions": list(page.inventory.versions.all()),
+            "part1": page.lazy(lambda page: display.part1(page.parts())),
+            "interventions": page.lazy(lambda page: display.interventions(page.parts())),
+            "total_cost": page.lazy(lambda page: display.total_cost(page.parts())),
+            "year_totals": page.lazy(lambda page: display.year_totals(page.parts())),
+            "part3": page.lazy(lambda page: display.part3(page.inventory)),
+            "goals": page.lazy(lambda page: display.goals(page.parts())),
+            "versions": versions_of(inventory=page.inventory),
         },
         step="review",
         title=_("Granska och skicka in"),
@@ -49,7 +51,7 @@ def _review_response(page, form, *, status=200, refusal=""):
 
 @login_required
 def review(request, region_slug, round_slug):
-    page = load_page(request, region_slug, round_slug)
+    page = load_page(request, region_slug, round_slug, parts=False, states=())
     if page.inventory is None:
         return not_started(page)
     return _review_response(page, SubmitForm())
@@ -57,7 +59,7 @@ def review(request, region_slug, round_slug):
 
 @login_required
 def submit(request, region_slug, round_slug):
-    page = load_existing_page(request, region_slug, round_slug)
+    page = load_existing_page(request, region_slug, round_slug, parts=False)
     if request.method != "POST":
         return redirect(page.url("review"))
     require_contact(page)
@@ -88,7 +90,7 @@ def submit(request, region_slug, round_slug):
 
 @login_required
 def receipt(request, region_slug, round_slug, number):
-    page = load_existing_page(request, region_slug, round_slug)
+    page = load_existing_page(request, region_slug, round_slug, parts=False, states=())
     version = version_get(inventory=page.inventory, number=number)
     return render_page(
         page,

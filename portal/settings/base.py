@@ -132,6 +132,9 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 2)
 SESSION_REFRESH_MARGIN = env.int("SESSION_REFRESH_MARGIN", default=SESSION_COOKIE_AGE // 10)
 SESSION_SAVE_EVERY_REQUEST = False
+# Sessions are read from the cache (Redis in production) and written through to the database:
+# a signed-in page reads its session without a query; the database keeps them across restarts.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -45,3 +45,52 @@ def test_the_invitation_request_page_shows_the_error_next_to_the_field(client):
     assert 'id="id_email_error"' in html
     assert 'aria-invalid="true"' in html
     assert 'value="fel"' in html
+
+
+class _Widgets(forms.Form):
+    text = forms.CharField(max_length=20, required=False)
+    number = forms.IntegerField(required=False, min_value=0)
+    hidden = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    flag = forms.BooleanField(required=False)
+    when = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    email = forms.EmailField(required=False)
+    body = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4, "data-x": 'a"b<c>&'})
+    )
+
+
+WIDGET_DATA = [
+    {},
+    {
+        "text": "Å<b>\"&'",
+        "number": "0",
+        "hidden": "7",
+        "flag": "on",
+        "when": "2020-01-20",
+        "email": "a@b.se",
+        "body": "\nförsta raden <script>\r\n& sista ",
+    },
+    {"text": "x" * 30, "number": "-1", "body": "   "},
+]
+
+
+@pytest.mark.parametrize("data", WIDGET_DATA)
+def test_the_widgets_written_in_python_match_djangos_templates(data):
+    """``PortalFormRenderer`` writes plain inputs and textareas in Python: byte for byte what
+    Django's own widget templates give, bound or not, valid or not, with escaping."""
+    from django.forms.renderers import DjangoTemplates
+
+    from portal.forms_rendering import FAST_WIDGETS, PortalFormRenderer
+
+    for bound in (False, True):
+        form = _Widgets(data=data) if bound else _Widgets(initial=data)
+        form.is_valid()
+        for name in form.fields:
+            field = form[name]
+            widget = field.field.widget
+            attrs = field.build_widget_attrs({})
+            context = widget.get_context(field.html_name, field.value(), attrs)
+            assert widget.template_name in FAST_WIDGETS
+            fast = PortalFormRenderer().render(widget.template_name, context)
+            slow = DjangoTemplates().render(widget.template_name, context)
+            assert fast == slow, (name, bound)

@@ -9,6 +9,7 @@ from functools import partial
 
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from inventories.models import (
@@ -120,6 +121,8 @@ def draft_purge(*, inventory_id: int, now: datetime.datetime, trigger: str) -> b
     for model in (CurrentState, TargetState):
         blank = {name: "" for name in model.TEXT_FIELDS}
         model.objects.filter(inventory=inventory).update(updated_by=None, updated_at=now, **blank)
+    # The pages cache what they show of a revision (inventories.fragments): a new one.
+    Inventory.objects.filter(pk=inventory.pk).update(revision=F("revision") + 1)
     _record(
         kind=Kind.DRAFT,
         object_ids=[str(inventory.pk)],

@@ -14,7 +14,7 @@ from inventories.tests.pages import IN_ROUND
 
 pytestmark = pytest.mark.django_db
 
-BUDGETS = {"board": 14, "inventory": 13, "version": 12, "dialogue": 10, "return": 12}
+BUDGETS = {"board": 13, "inventory": 12, "version": 11, "dialogue": 10, "return": 12}
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """One region's inventory: overview, accept, return for completion, extend the deadline;
 its versions with their diff, and the audit history."""
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -308,8 +310,17 @@ def version_detail(request, round_slug, region_slug, number):
     version = selectors.version_for_staff(inventory=inventory, number=number)
     previous = selectors.version_previous(version)
     damage = version_damage(version=version)
-    snapshot = version.snapshot
-    diff = version_diff(previous.snapshot, snapshot) if previous else None
+
+    # Versions never change: the template renders the diff and the content once per pair of
+    # versions and language ({% cachedparts %}), and these run only when it does.
+    @functools.cache
+    def diff():
+        return version_diff(previous.snapshot, version.snapshot) if previous else None
+
+    @functools.cache
+    def content():
+        return version_pdf_context(version.snapshot, sha256=version.sha256)
+
     return render(
         request,
         "staff/version.html",
@@ -322,7 +333,7 @@ def version_detail(request, round_slug, region_slug, number):
             document=getattr(version, "document", None),
             damage=damage,
             diff=diff,
-            content=version_pdf_context(snapshot, sha256=version.sha256),
+            content=content,
             versions=list(inventory.versions.all()),
         ),
     )
