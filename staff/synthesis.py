@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,7 @@ from inventories.models import (
     Priority,
     Round,
 )
+from inventories.models.inventory import choice_labels
 from inventories.selectors import inventory_with_parts
 from inventories.snapshot import inventory_snapshot
 from regions.models import Region
@@ -82,6 +84,13 @@ class SynthesisFilter:
             {name: ("on" if value is True else value) for name, value in values.items() if value}
         )
 
+    @classmethod
+    def from_query(cls, query: str) -> "SynthesisFilter":
+        """The filter that ``query()`` wrote (unknown names ignored, as a form would)."""
+        values = QueryDict(query)
+        text = {name: values.get(name, "") for name in cls.__dataclass_fields__ if name != "drafts"}
+        return cls(**text, drafts=values.get("drafts") == "on")
+
     def item_matches(self, item: dict) -> bool:
         if self.area and self.area not in (item.get("activity_areas") or []):
             return False
@@ -107,6 +116,33 @@ class SynthesisFilter:
         if self.area or self.priority:
             return bool(matching_numbers & set(goal.get("interventions") or []))
         return True
+
+
+def filter_lines(flt: SynthesisFilter, region_names: dict[str, str]) -> list[str]:
+    """The filter in words, one "name: value" per narrowing choice (``region_names``: by slug)."""
+    lines = []
+    for label, value, choices in (
+        (_("Region"), flt.region, None),
+        (_("Insatsområde"), flt.area, ActivityArea),
+        (_("Hållbarhetsdimension"), flt.dimension, Dimension),
+        (_("Effekt på lång sikt"), flt.effect, Effect),
+        (_("Prioritet"), flt.priority, Priority),
+        (_("Intersektionellt perspektiv"), flt.ground, FollowUp),
+    ):
+        if value:
+            if choices is None:
+                shown = region_names.get(value, value)
+            elif value == NO_PRIORITY and choices is Priority:
+                shown = str(_("Ej angiven"))
+            else:
+                shown = ", ".join(choice_labels([value], choices))
+            lines.append(f"{label}: {shown}")
+    if flt.status:
+        status = dict(STATUS_GROUPS).get(flt.status, flt.status)
+        lines.append(f"{_('Status')}: {status}")
+    if flt.drafts:
+        lines.append(str(_("Utkast räknas med och är markerade.")))
+    return lines
 
 
 def sought_of(item: dict) -> int:
