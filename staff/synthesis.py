@@ -12,11 +12,14 @@ Runs a fixed number of queries whatever the number of regions: the three of
 ``staff.selectors.export_rows`` and, with drafts, the few of ``inventory_with_parts``.
 """
 
+import gc
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
+import orjson
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +55,8 @@ STATUS_GROUP_OF: dict[str, str] = {
     Inventory.Status.RETURNED: IN_PROGRESS,
 }
 NO_PRIORITY = "none"
+#: How many of the goals leading to an effect the page lists by name.
+GOAL_PREVIEW = 10
 #: The three grounds of the intersectional perspective and the intervention field for each.
 PERSPECTIVE_FIELDS: dict[str, str] = {
     FollowUp.GENDER: "perspective_gender",
@@ -79,7 +84,9 @@ class SynthesisFilter:
 
     def query(self, **overrides) -> str:
         """This filter with ``overrides`` as a URL query string (empty values left out)."""
-        values = {**asdict(self), **overrides}
+        # Not dataclasses.asdict: it deep-copies, and the page builds thousands of these links.
+        values = {name: getattr(self, name) for name in FILTER_FIELDS}
+        values.update(overrides)
         return urlencode(
             {name: ("on" if value is True else value) for name, value in values.items() if value}
         )
@@ -145,6 +152,10 @@ def filter_lines(flt: SynthesisFilter, region_names: dict[str, str]) -> list[str
     return lines
 
 
+#: The filter's fields in the order of its query strings.
+FILTER_FIELDS = tuple(SynthesisFilter.__dataclass_fields__)
+
+
 def sought_of(item: dict) -> int:
     """What one intervention seeks from the programme over all years (0 for schema 1)."""
     return sum(entry.get("sought", 0) or 0 for entry in item.get("years") or [])
@@ -204,13 +215,34 @@ def synthesis_sources(round_, *, drafts: bool = False) -> list[Source]:
         ]
         live = _draft_snapshots(round_, editable)
     sources = []
-    for row in rows:
-        inventory = row.inventory
-        if inventory is not None and inventory.pk in live:
-            sources.append(Source(row.region, inventory, live[inventory.pk], None, True))
-        else:
-            sources.append(Source(row.region, inventory, row.snapshot, row.version, False))
+    with _no_gc_pauses():
+        for row in rows:
+            inventory = row.inventory
+            if inventory is not None and inventory.pk in live:
+                sources.append(Source(row.region, inventory, live[inventory.pk], None, True))
+            else:
+                sources.append(
+                    Source(row.region, inventory, _parse(row.version), row.version, False)
+                )
     return sources
+
+
+def _parse(version) -> dict | None:
+    # orjson: parsing the snapshots is most of the page's time at hundreds of regions.
+    return None if version is None else orjson.loads(version.snapshot_json)
+
+
+@contextmanager
+def _no_gc_pauses():
+    """Parse hundreds of snapshots without the cyclic garbage collector running over the whole
+    heap again and again while they are allocated (JSON trees hold no cycles to collect)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass
@@ -220,9 +252,10 @@ class Cell:
     count: int = 0
     sought: int = 0
 
-    def add(self, item: dict) -> None:
+    def add(self, item: dict, sought: int | None = None) -> None:
+        """Count ``item``; ``sought``: its ``sought_of`` when the caller has it already."""
         self.count += 1
-        self.sought += sought_of(item)
+        self.sought += sought_of(item) if sought is None else sought
 
 
 @dataclass
@@ -286,9 +319,22 @@ class Breakdown:
     goals: int = 0
     regions: list = field(default_factory=list)
     goal_list: list[tuple] = field(default_factory=list)  # (region, goal dict)
+    _region_ids: set = field(default_factory=set, repr=False)
+
+    @property
+    def goal_preview(self) -> list[tuple]:
+        """The first goals that lead here (the page lists these; the list view has them all)."""
+        return self.goal_list[:GOAL_PREVIEW]
+
+    @property
+    def goals_not_previewed(self) -> int:
+        return max(0, len(self.goal_list) - GOAL_PREVIEW)
 
     def add_region(self, region) -> None:
-        if region not in self.regions:
+        # A set beside the list: comparing model instances one by one grows with the square of
+        # the regions (seconds at 290 regions).
+        if region.pk not in self._region_ids:
+            self._region_ids.add(region.pk)
             self.regions.append(region)
 
 
@@ -431,8 +477,9 @@ def round_synthesis(round_, synthesis_filter: SynthesisFilter | None = None) -> 
             if not flt.item_matches(item):
                 continue
             matching_numbers.add(item["number"])
+            sought = sought_of(item)
             row.interventions.append(item)
-            row.total.add(item)
+            row.total.add(item, sought)
             for entry in item.get("years") or []:
                 year = years.setdefault(entry["year"], YearRow(entry["year"]))
                 year.sought += entry.get("sought", 0) or 0
@@ -440,20 +487,20 @@ def round_synthesis(round_, synthesis_filter: SynthesisFilter | None = None) -> 
                 year.other += entry.get("other", 0) or 0
             for value in item.get("activity_areas") or []:
                 if value in row.areas:
-                    row.areas[value].add(item)
-                    areas[value].interventions.add(item)
+                    row.areas[value].add(item, sought)
+                    areas[value].interventions.add(item, sought)
                     areas[value].add_region(source.region)
             for value in item.get("dimensions") or []:
                 if value in dimensions:
-                    dimensions[value].interventions.add(item)
+                    dimensions[value].interventions.add(item, sought)
                     dimensions[value].add_region(source.region)
             for value in item.get("effects") or []:
                 if value in effects:
-                    effects[value].interventions.add(item)
+                    effects[value].interventions.add(item, sought)
                     effects[value].add_region(source.region)
             priority = priorities.get(item.get("priority") or NO_PRIORITY)
             if priority is not None:
-                priority.interventions.add(item)
+                priority.interventions.add(item, sought)
                 priority.add_region(source.region)
             for ground, name in PERSPECTIVE_FIELDS.items():
                 if (item.get(name) or "").strip():

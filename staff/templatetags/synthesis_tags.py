@@ -1,7 +1,9 @@
 """Links from a number in the synthesis to the interventions or goals behind it."""
 
+from functools import lru_cache
+
 from django import template
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from inventories.models import ActivityArea, Dimension, Effect, FollowUp, Priority
 from inventories.models.inventory import choice_labels
@@ -10,11 +12,19 @@ from staff.synthesis import sought_of
 register = template.Library()
 
 
+@lru_cache(maxsize=256)
+def _view_url(view: str, round_slug: str, _prefix: str, _urlconf) -> str:
+    return reverse(f"staff:{view}", kwargs={"round_slug": round_slug})
+
+
 @register.simple_tag
 def synthesis_url(synthesis_filter, view, round_slug, **overrides) -> str:
     """The URL of the synthesis view ``view`` with the current filter narrowed by ``overrides``
-    (e.g. ``region=<slug> area=<value>``), so the list shows exactly what a number counts."""
-    url = reverse(f"staff:{view}", kwargs={"round_slug": round_slug})
+    (e.g. ``region=<slug> area=<value>``), so the list shows exactly what a number counts.
+
+    The page has thousands of these links: the view's URL is reversed once per script prefix
+    and URLconf, not once per link."""
+    url = _view_url(view, round_slug, get_script_prefix(), get_urlconf())
     query = synthesis_filter.query(**overrides)
     return f"{url}?{query}" if query else url
 
