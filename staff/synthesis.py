@@ -26,12 +26,14 @@ from django.utils.translation import gettext_lazy as _
 
 from inventories.models import (
     ActivityArea,
+    CurrentState,
     Dimension,
     Effect,
     FollowUp,
     Inventory,
     Priority,
     Round,
+    TargetState,
 )
 from inventories.models.inventory import choice_labels
 from inventories.selectors import inventory_with_parts
@@ -203,9 +205,12 @@ def _draft_snapshots(round_, inventory_ids) -> dict[int, dict]:
     }
 
 
-def synthesis_sources(round_, *, drafts: bool = False) -> list[Source]:
-    """Every active region with the snapshot its numbers come from (``None``: nothing yet)."""
+def synthesis_sources(round_, *, drafts: bool = False, only=None) -> list[Source]:
+    """Every active region with the snapshot its numbers come from (``None``: nothing yet);
+    ``only``: just the regions with these slugs (the others' snapshots are not read)."""
     rows = export_rows(round_)
+    if only is not None:
+        rows = [row for row in rows if row.region.slug in only]
     live = {}
     if drafts:
         editable = [
@@ -540,3 +545,47 @@ def round_synthesis(round_, synthesis_filter: SynthesisFilter | None = None) -> 
         perspective_total={value: perspective_total[value] for value in FollowUp.values},
         follow_up_total={value: follow_up_total[value] for value in FollowUp.values},
     )
+
+
+# Side by side: one field of chosen regions' inventories ---------------------------------------
+
+#: The free-text fields that can be read side by side: (part, field name), Del 1 then Del 3.
+COMPARABLE_FIELDS: tuple[tuple[str, str], ...] = tuple(
+    [("part1", name) for name in CurrentState.TEXT_FIELDS]
+    + [("part3", name) for name in TargetState.TEXT_FIELDS]
+)
+DEFAULT_COMPARE_FIELD = "needs_challenges"
+
+
+def comparable_field_choices() -> list[tuple[str, str]]:
+    """``(field name, "Del 1 – label")`` for the form's choices."""
+    parts = {"part1": (CurrentState, _("Del 1")), "part3": (TargetState, _("Del 3"))}
+    choices = []
+    for part, name in COMPARABLE_FIELDS:
+        model, prefix = parts[part]
+        label = getattr(model._meta.get_field(name), "verbose_name", name)
+        choices.append((name, f"{prefix}: {label}"))
+    return choices
+
+
+@dataclass
+class SideBySide:
+    """One region's column: its text for the field, or None when it has nothing to show."""
+
+    region: Region
+    text: str | None
+    is_draft: bool
+    version: object | None
+
+
+def side_by_side(round_, *, field_name: str, region_slugs, drafts: bool) -> list[SideBySide]:
+    """The field ``field_name`` of each chosen region's latest submitted version (its live draft
+    instead when ``drafts`` and it is being edited), in region order. A fixed number of queries."""
+    part = dict((name, part) for part, name in COMPARABLE_FIELDS)[field_name]
+    columns = []
+    for source in synthesis_sources(round_, drafts=drafts, only=set(region_slugs)):
+        text = None
+        if source.snapshot is not None:
+            text = source.snapshot[part].get(field_name) or ""
+        columns.append(SideBySide(source.region, text, source.is_draft, source.version))
+    return columns

@@ -28,6 +28,11 @@ urlpatterns = [
         round_prefix + "sammanstallning/sok/", synthesis.synthesis_search, name="synthesis_search"
     ),
     path(
+        round_prefix + "sammanstallning/jamfor/",
+        synthesis.synthesis_compare,
+        name="synthesis_compare",
+    ),
+    path(
         round_prefix + "sammanstallning/rapport/",
         synthesis.synthesis_reports,
         name="synthesis_reports",

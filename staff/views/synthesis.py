@@ -11,10 +11,10 @@ from portal.permissions import staff_required
 from regions.models import Region
 from staff import selectors
 from staff.charts import CHARTS
-from staff.forms import SynthesisFilterForm, SynthesisSearchForm
+from staff.forms import SynthesisCompareForm, SynthesisFilterForm, SynthesisSearchForm
 from staff.search import round_search
 from staff.services import synthesis_report_request
-from staff.synthesis import SynthesisFilter, filter_lines, round_synthesis
+from staff.synthesis import SynthesisFilter, filter_lines, round_synthesis, side_by_side
 
 
 def _synthesis_context(request, round_slug) -> dict:
@@ -61,6 +61,26 @@ def synthesis_interventions(request, round_slug):
 @staff_required
 def synthesis_goals(request, round_slug):
     return render(request, "staff/synthesis_goals.html", _synthesis_context(request, round_slug))
+
+
+@staff_required
+def synthesis_compare(request, round_slug):
+    """One field of chosen regions side by side; drafts marked when the filter takes them."""
+    round_ = selectors.round_get_for_staff(slug=round_slug)
+    regions = Region.objects.filter(active=True).order_by("code")
+    form = SynthesisCompareForm(request.GET or None, regions=regions)
+    columns, field_label = [], ""
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        field_label = dict(form.fields["field"].choices)[data["field"]]
+        columns = side_by_side(
+            round_, field_name=data["field"], region_slugs=data["region"], drafts=data["drafts"]
+        )
+    return render(
+        request,
+        "staff/synthesis_compare.html",
+        {"round": round_, "form": form, "columns": columns, "field_label": field_label},
+    )
 
 
 @staff_required
