@@ -225,6 +225,8 @@ def region_assign(*, round, region, actor, handlaggare):
 REPORT_MAX_ATTEMPTS = 4
 #: A report ordered again with the same filter within this time is the same report.
 REPORT_REUSE_WITHIN = timedelta(minutes=10)
+#: The sweeper leaves a report this long to the task queued for it (a render takes seconds).
+REPORT_SWEEP_GRACE = timedelta(minutes=15)
 
 
 def _report_error_text(exc) -> str:
@@ -328,3 +330,17 @@ def synthesis_report_record_failure(*, report_id, error, final: bool) -> None:
     SynthesisReport.objects.filter(pk=report_id).exclude(
         status=SynthesisReport.Status.READY
     ).update(**fields)
+
+
+def synthesis_reports_due_render() -> list[int]:
+    """Reports still queued or rendering past the grace period, with attempts left: their task
+    was lost (a broker down at ordering, a worker gone); the sweeper queues them again."""
+    from staff.models import SynthesisReport
+
+    return list(
+        SynthesisReport.objects.filter(
+            status__in=[SynthesisReport.Status.QUEUED, SynthesisReport.Status.RENDERING],
+            created_at__lt=timezone.now() - REPORT_SWEEP_GRACE,
+            attempts__lt=REPORT_MAX_ATTEMPTS,
+        ).values_list("pk", flat=True)
+    )

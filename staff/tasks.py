@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from inventories.tasks import retry_countdown
+from portal.queue import enqueue
 
 #: Render attempts per task run: the first try and this many retries (backoff 30 s, 60 s, ...).
 REPORT_RENDER_MAX_RETRIES = 3
@@ -32,3 +33,15 @@ def synthesis_report_render(self, report_id):
             raise
         raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
     return report.status
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def synthesis_reports_sweep():
+    """Beat sweeper: queue again every report whose render task was lost."""
+    from staff import services
+
+    return {
+        "renders": sum(
+            enqueue(synthesis_report_render, pk) for pk in services.synthesis_reports_due_render()
+        )
+    }

@@ -241,6 +241,33 @@ def test_a_report_of_another_round_is_not_found(client, staff_user, seeded_round
     assert client.get(url).status_code == 404
 
 
+def test_the_sweeper_renders_a_report_whose_task_was_lost(staff_user, seeded_round):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from staff.tasks import synthesis_reports_sweep
+
+    lost = SynthesisReport.objects.create(round=seeded_round, requested_by=staff_user)
+    fresh = SynthesisReport.objects.create(round=seeded_round, requested_by=staff_user)
+    given_up = SynthesisReport.objects.create(
+        round=seeded_round, requested_by=staff_user, attempts=services.REPORT_MAX_ATTEMPTS
+    )
+    long_ago = timezone.now() - services.REPORT_SWEEP_GRACE - timedelta(minutes=1)
+    SynthesisReport.objects.filter(pk__in=[lost.pk, given_up.pk]).update(created_at=long_ago)
+    assert synthesis_reports_sweep() == {"renders": 1}  # tasks run inline in the tests
+    states = dict(SynthesisReport.objects.values_list("pk", "status"))
+    assert states == {lost.pk: "ready", fresh.pk: "queued", given_up.pk: "queued"}
+    assert synthesis_reports_sweep() == {"renders": 0}
+
+
+def test_the_sweeper_runs_on_beat(settings):
+    from portal.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["staff-sweep-synthesis-reports"]
+    assert entry["task"] == "staff.tasks.synthesis_reports_sweep" and entry["task"] in app.tasks
+
+
 @pytest.mark.broker
 def test_the_real_worker_renders_the_report(celery_worker, client, staff_user, seeded_round):
     client.force_login(staff_user)
