@@ -38,3 +38,12 @@ def test_seed_inventories_gives_the_synthesis_something_to_say():
     before = InventoryVersion.objects.count()
     seed_inventories(contacts=contacts)
     assert InventoryVersion.objects.count() == before == 13
+
+
+def test_every_demo_contact_person_signs_in_with_the_demo_password(client):
+    from staff.management.commands.seed_demo import DEMO_PASSWORD, Command
+
+    contacts = Command()._contacts()
+    assert len(contacts) == 21
+    assert all(user.check_password(DEMO_PASSWORD) for user in contacts.values())
+    assert client.login(username="kontakt-12@example.se", password=DEMO_PASSWORD)
