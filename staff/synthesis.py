@@ -220,7 +220,7 @@ def synthesis_sources(round_, *, drafts: bool = False, only=None) -> list[Source
         ]
         live = _draft_snapshots(round_, editable)
     sources = []
-    with _no_gc_pauses():
+    with no_gc_pauses():
         for row in rows:
             inventory = row.inventory
             if inventory is not None and inventory.pk in live:
@@ -238,9 +238,11 @@ def _parse(version) -> dict | None:
 
 
 @contextmanager
-def _no_gc_pauses():
-    """Parse hundreds of snapshots without the cyclic garbage collector running over the whole
-    heap again and again while they are allocated (JSON trees hold no cycles to collect)."""
+def no_gc_pauses():
+    """Parse (and use) hundreds of snapshots without the cyclic garbage collector scanning
+    them again and again: JSON trees hold no cycles, reference counting frees them. Re-enabled
+    on leaving (only by the outermost use); a view wraps its whole work so that the snapshots
+    are freed before the collector runs again."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -14,7 +14,13 @@ from staff.charts import CHARTS
 from staff.forms import SynthesisCompareForm, SynthesisFilterForm, SynthesisSearchForm
 from staff.search import round_search
 from staff.services import synthesis_report_request
-from staff.synthesis import SynthesisFilter, filter_lines, round_synthesis, side_by_side
+from staff.synthesis import (
+    SynthesisFilter,
+    filter_lines,
+    no_gc_pauses,
+    round_synthesis,
+    side_by_side,
+)
 
 
 def _synthesis_context(request, round_slug) -> dict:
@@ -27,6 +33,13 @@ def _synthesis_context(request, round_slug) -> dict:
 
 @staff_required
 def synthesis(request, round_slug):
+    # The snapshots of every region are freed when _synthesis_page returns, before the garbage
+    # collector runs again (at 290 regions its passes over them cost more than the page).
+    with no_gc_pauses():
+        return _synthesis_page(request, round_slug)
+
+
+def _synthesis_page(request, round_slug):
     context = _synthesis_context(request, round_slug)
     query = context["synthesis"].filter.query()
     charts = {}
@@ -45,7 +58,8 @@ def synthesis_chart(request, round_slug, chart):
     if chart not in CHARTS:
         raise Http404
     draw, _describe = CHARTS[chart]
-    svg = draw(_synthesis_context(request, round_slug)["synthesis"])
+    with no_gc_pauses():
+        svg = draw(_synthesis_context(request, round_slug)["synthesis"])
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"
     return response
@@ -53,14 +67,18 @@ def synthesis_chart(request, round_slug, chart):
 
 @staff_required
 def synthesis_interventions(request, round_slug):
-    return render(
-        request, "staff/synthesis_interventions.html", _synthesis_context(request, round_slug)
-    )
+    with no_gc_pauses():
+        return render(
+            request, "staff/synthesis_interventions.html", _synthesis_context(request, round_slug)
+        )
 
 
 @staff_required
 def synthesis_goals(request, round_slug):
-    return render(request, "staff/synthesis_goals.html", _synthesis_context(request, round_slug))
+    with no_gc_pauses():
+        return render(
+            request, "staff/synthesis_goals.html", _synthesis_context(request, round_slug)
+        )
 
 
 @staff_required
