@@ -108,6 +108,10 @@ def test_a_filtered_report_counts_what_the_filter_counts_and_marks_drafts(
         client.post(reports, {"drafts": "on", "area": "funds", "region": ""})
     report = SynthesisReport.objects.get()
     assert report.filters == "area=funds&drafts=on"
+    listed = client.get(reports).content.decode()
+    assert (
+        "<td>Insatsområde: Utlysning av medel; Utkast räknas med och är markerade.</td>" in listed
+    )
     expected = round_synthesis(seeded_round, SynthesisFilter(area="funds", drafts=True))
     content = default_storage.open(report.file.name).read()
     text = _text(content).replace("\u00a0", " ")

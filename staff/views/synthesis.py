@@ -153,6 +153,7 @@ def synthesis_reports(request, round_slug):
             round_=round_, synthesis_filter=synthesis_filter, actor=request.user
         )
         return redirect("staff:synthesis_report", round_slug=round_.slug, report_id=report.pk)
+    names = dict(regions.values_list("slug", "name"))
     return render(
         request,
         "staff/synthesis_reports.html",
@@ -161,10 +162,16 @@ def synthesis_reports(request, round_slug):
             "filter": synthesis_filter,
             "filter_query": synthesis_filter.query(),
             "filter_fields": list(QueryDict(synthesis_filter.query()).items()),
-            "filter_lines": filter_lines(
-                synthesis_filter, dict(regions.values_list("slug", "name"))
-            ),
-            "reports": selectors.synthesis_reports_for_staff(round_=round_, actor=request.user),
+            "filter_lines": filter_lines(synthesis_filter, names),
+            "reports": [
+                (
+                    report,
+                    "; ".join(filter_lines(SynthesisFilter.from_query(report.filters), names)),
+                )
+                for report in selectors.synthesis_reports_for_staff(
+                    round_=round_, actor=request.user
+                )
+            ],
         },
     )
 
