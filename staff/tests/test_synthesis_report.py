@@ -90,6 +90,12 @@ def test_ordering_a_report_renders_a_tagged_pdf_with_the_regions_and_totals(
     assert "Region Uppsala" not in text  # a draft, not asked for
     assert "miljoner kronor" in text  # the charts are drawn, their text stays text
     assert len(reader.pages) >= 4  # summary, matrices, a page per region
+    # Each region's page: its interventions, money per year, goals and effects.
+    for name in ("Region Skåne", "Region Stockholm"):
+        assert f"Insatser i {name}" in text and f"Pengar per år i {name}" in text
+        assert f"Mål i {name}" in text
+    words = " ".join(text.split())  # table cells wrap their text over lines
+    assert "Mål 1: fler hållbara företag" in words and "Ökad tillit mellan aktörer." in words
 
     detail = client.get(urls["synthesis_report"]).content.decode()
     assert "Rapporten är klar." in detail and urls["synthesis_report_download"] in detail
