@@ -1,9 +1,12 @@
 """Demo rounds and inventories for ``seed_demo``.
 
 The practice round opens yesterday and closes 30 days from today, so the portal can be tried at
-once. A few regions get inventories in different states (written through the services, as a
-contact person would): 03 a half-filled draft, 05 submitted, 13 returned with a message. The
-others – among them 01 and 12 – start empty so people can try the forms themselves.
+once. Regions get inventories in different states (written through the services, as a contact
+person would): 03 a half-filled draft, 05 submitted, 13 returned with a message, and eleven more
+submitted (``SYNTHESIS_SUBMITTED``) and two complete drafts (``SYNTHESIS_DRAFTS``) with varied
+activity areas, dimensions, effects, priorities, amounts and intersectional descriptions, so
+that the staff's synthesis has something to say (12 of 21 submitted). The others – among them
+01 and 12 – start empty so people can try the forms themselves.
 """
 
 import datetime
@@ -180,6 +183,153 @@ def _fill(inventory, user, *, complete):
     )
 
 
+#: Regions that submit a varied inventory, and regions with a varied complete draft.
+SYNTHESIS_SUBMITTED = ("04", "06", "07", "08", "09", "10", "14", "17", "18", "20", "21")
+SYNTHESIS_DRAFTS = ("19", "22")
+
+_TITLES = (
+    "Kunskapslyft om hållbar tillväxt",
+    "Utlysning för gröna idéer",
+    "Verktyg för hållbarhetsanalys i projekt",
+    "Nätverk för kommunernas näringslivsarbete",
+    "Hållbarhetskriterier i företagsstödet",
+    "Kompetensförsörjning för omställningen",
+    "Forskningsdagar med lärosätena",
+    "Samverkan om landsbygdens service",
+)
+_AREAS = ("research", "funds", "methods", "collaboration", "administration")
+_DIMENSIONS = ("economic", "social", "environmental")
+_EFFECTS = ("business", "sustainability", "trust", "leadership")
+_PRIORITIES = ("high", "medium", "low")
+_NEEDS = (
+    "Behov av samordning mellan kommunerna och kunskap om hållbarhetsanalys.",
+    "Utmaningen är kompetensförsörjningen: unga flyttar och företagen saknar folk.",
+    "Vi behöver metoder för att följa upp den sociala hållbarheten i projekten.",
+    "Klimatomställningen i industrin kräver nya samarbeten och kapital.",
+)
+
+
+def _varied_intervention(round_, region, number, seed) -> tuple[dict, dict]:
+    """An intervention and its money per year; what it names varies with ``seed`` and ``number``."""
+    k = seed + number
+    areas = [_AREAS[k % 5]] + ([_AREAS[(k + 2) % 5]] if k % 3 == 0 else [])
+    dimensions = [_DIMENSIONS[k % 3]] + ([_DIMENSIONS[(k + 1) % 3]] if k % 2 == 0 else [])
+    effects = [_EFFECTS[k % 4]] + ([_EFFECTS[(k + 1) % 4]] if k % 4 == 1 else [])
+    data = {
+        "title": _TITLES[k % len(_TITLES)],
+        "description": f"{region.name} genomför insatsen tillsammans med regionens aktörer.",
+        "activity_areas": areas,
+        "dimensions": dimensions,
+        # A submitted inventory describes all three grounds; how it follows them up varies.
+        "perspective_gender": (
+            "Könsuppdelad statistik i alla analyser.",
+            "Jämn fördelning av medel.",
+        )[k % 2],
+        "perspective_age": (
+            "Unga vuxna engageras via gymnasieskolorna.",
+            "Äldre företagare deltar.",
+        )[k % 2],
+        "perspective_background": ("Samarbete med etableringsprojekt.", "Material på flera språk.")[
+            k % 2
+        ],
+        "actors": "Kommunerna, lärosätena och näringslivets organisationer.",
+        "start_date": round_.period_start.replace(month=3, day=1),
+        "end_date": round_.period_end,
+        "cost": 200_000 + 50_000 * (k % 7),
+        "priority": _PRIORITIES[k % 3],
+        "effects": effects,
+    }
+    base = 100_000 + 25_000 * (k % 9)
+    years = {
+        year: {
+            "sought": base if index < 2 or k % 2 else base // 2,
+            "own": 20_000 + 5_000 * (k % 4),
+            "other": 15_000 if k % 3 == 0 else 0,
+        }
+        for index, year in enumerate(round_.years)
+    }
+    return data, years
+
+
+def _fill_varied(inventory, user, seed: int) -> None:
+    """A complete inventory whose choices and amounts vary with ``seed`` (through the services)."""
+    from inventories.services import (
+        current_state_save,
+        goal_create,
+        intervention_create,
+        target_state_save,
+    )
+
+    round_, region = inventory.round, inventory.region
+    texts = _current_state(region, complete=True)
+    texts["needs_challenges"] = _NEEDS[seed % len(_NEEDS)]
+    current_state_save(
+        inventory=inventory,
+        user=user,
+        data=texts,
+        budget_lines=[
+            {
+                "description": "Processledning",
+                "amount": 40_000 + 5_000 * (seed % 5),
+                "spent": 30_000,
+            },
+            {"description": "Analysstöd", "amount": 40_000, "spent": 10_000 * (seed % 4)},
+        ],
+        revision=inventory.current_state.revision,
+    )
+    interventions = []
+    for number in range(1, 2 + seed % 3 + 1):
+        data, years = _varied_intervention(round_, region, number, seed)
+        interventions.append(
+            intervention_create(inventory=inventory, user=user, data=data, years=years)
+        )
+    target_state_save(
+        inventory=inventory,
+        user=user,
+        data={
+            "target_state": "Hållbarhet är integrerad i det regionala tillväxtarbetet.",
+            "effect_business": "Fler företag ställer om och breddar sig.",
+            "effect_sustainability": "Hållbarhetsanalys är en del av varje större beslut.",
+            "effect_trust": "Aktörerna litar på varandra och delar data.",
+            "effect_leadership": "Regionen leder omställningsarbetet tillsammans med kommunerna.",
+            "short_term_effects": "Gemensam lägesbild och nya samarbeten.",
+        },
+        revision=inventory.target_state.revision,
+    )
+    for number in range(1, 1 + seed % 2 + 1):
+        k = seed + number
+        goal_create(
+            inventory=inventory,
+            user=user,
+            data={
+                "goal": ["Fler små företag arbetar med hållbarhetsanalys", "Fler unga stannar"][
+                    number - 1
+                ],
+                "indicator": "Antal företag" if number == 1 else "Andel unga 20–29 år",
+                "target_value": str(20 + 10 * (k % 5)),
+                "target_date": round_.period_end,
+                "effects": [_EFFECTS[k % 4]],
+                "dimensions": [_DIMENSIONS[k % 3]],
+                "follow_up": ["gender", "age", "background"][: 1 + k % 3],
+            },
+            interventions=interventions[:number],
+        )
+
+
+def _seed_varied(round_, user, seed: int, *, submit: bool) -> str:
+    from inventories.services import inventory_open, inventory_submit
+
+    region = user.contact_person.region
+    if Inventory.objects.filter(round=round_, region=region).exists():
+        return f"{region.code} {region.name}: already there"
+    inventory = inventory_open(round=round_, region=region, user=user)
+    _fill_varied(inventory, user, seed)
+    if not submit:
+        return f"{region.code} {region.name}: complete draft"
+    inventory_submit(inventory=inventory, user=user)
+    return f"{region.code} {region.name}: submitted (version 1)"
+
+
 def _seed_one(round_, user, state, staff):
     from inventories.services import (
         inventory_open,
@@ -218,5 +368,10 @@ def seed_inventories(*, contacts) -> list[str]:
         user = contacts.get(code)
         if user is not None:
             summary.append("  " + _seed_one(round_, user, state, staff))
+    for seed, code in enumerate(SYNTHESIS_SUBMITTED + SYNTHESIS_DRAFTS):
+        user = contacts.get(code)
+        if user is not None:
+            line = _seed_varied(round_, user, seed, submit=code in SYNTHESIS_SUBMITTED)
+            summary.append("  " + line)
     summary.append("  01 and 12 start empty: sign in as kontakt-01 or kontakt-12 to try the form")
     return summary

@@ -20,7 +20,13 @@ from portal.formatting import STOCKHOLM
 from portal.forms import NormalizedEmailField
 from regions.models import ContactPerson
 from staff.services import NOTE_MAX
-from staff.synthesis import NO_PRIORITY, STATUS_GROUPS, SynthesisFilter
+from staff.synthesis import (
+    DEFAULT_COMPARE_FIELD,
+    NO_PRIORITY,
+    STATUS_GROUPS,
+    SynthesisFilter,
+    comparable_field_choices,
+)
 
 
 class RegistrationNumberForm(forms.Form):
@@ -296,3 +302,20 @@ class SynthesisSearchForm(forms.Form):
             return "", SynthesisFilter()
         data = self.cleaned_data
         return data["q"], SynthesisFilter(region=data["region"], drafts=data["drafts"])
+
+
+class SynthesisCompareForm(forms.Form):
+    """One free-text field of chosen regions side by side (a GET form, shareable as a link)."""
+
+    field = forms.ChoiceField(label=_("Fält"))
+    region = forms.MultipleChoiceField(
+        label=_("Regioner"), widget=forms.CheckboxSelectMultiple, required=True
+    )
+    drafts = forms.BooleanField(label=_("Ta med utkast"), required=False)
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = comparable_field_choices()
+        self.fields["field"].initial = DEFAULT_COMPARE_FIELD
+        self.fields["region"].choices = [(r.slug, f"{r.code} {r.name}") for r in regions]
+        self.fields["region"].error_messages["required"] = _("Välj minst en region att jämföra.")

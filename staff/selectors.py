@@ -589,3 +589,29 @@ def case_handlers(inventory) -> list:
         return []
     user = assignment.handlaggare
     return [Recipient(email=user.email, language=user.language, name=user.full_name)]
+
+
+# Synthesis reports -----------------------------------------------------------------------------
+
+
+def synthesis_reports_for_staff(*, round_, actor, limit: int = 20):
+    """The round's latest synthesis reports (staff only)."""
+    from portal.permissions import ensure_staff
+    from staff.models import SynthesisReport
+
+    ensure_staff(actor)
+    return list(SynthesisReport.objects.filter(round=round_).select_related("requested_by")[:limit])
+
+
+def synthesis_report_get_for_staff(*, round_, report_id, actor):
+    """One synthesis report of the round (404 for another round's or a missing one)."""
+    from portal.permissions import ensure_staff
+    from staff.models import SynthesisReport
+
+    ensure_staff(actor)
+    try:
+        return SynthesisReport.objects.select_related("round", "requested_by").get(
+            round=round_, pk=report_id
+        )
+    except SynthesisReport.DoesNotExist:
+        raise Http404 from None

@@ -5,14 +5,21 @@ owns deadline extensions; these are the staff actions on them, each with its ent
 history. The staff area's views and the contact-person admin both call these functions.
 """
 
+import hashlib
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventories.models import AuditEvent, Inventory
 from inventories.services.audit import audit_record
 from portal.permissions import ensure_staff
+from portal.queue import enqueue_on_commit
 
 # Contact persons -------------------------------------------------------------------------------
 # The regions app owns contact persons and invitations (``regions.services``); these wrappers are
@@ -244,3 +251,133 @@ def region_assign(*, round, region, actor, handlaggare):
         data={"handlaggare": handlaggare.pk if handlaggare else None},
     )
     return assignment
+
+
+# Synthesis reports -----------------------------------------------------------------------------
+# A handläggare orders a report; a task renders it (staff.report) into storage. The file is
+# recorded only once it is wholly stored, so a crash mid-render leaves the report retryable and
+# never serves half a file. Rendering a report that is ready changes nothing.
+
+#: Render attempts over all task runs; then the report is marked failed (order a new one).
+REPORT_MAX_ATTEMPTS = 4
+#: A report ordered again with the same filter within this time is the same report.
+REPORT_REUSE_WITHIN = timedelta(minutes=10)
+#: The sweeper leaves a report this long to the task queued for it (a render takes seconds).
+REPORT_SWEEP_GRACE = timedelta(minutes=15)
+
+
+def _report_error_text(exc) -> str:
+    return f"{exc.__class__.__name__}: {exc}"[:2000]
+
+
+@transaction.atomic
+def synthesis_report_request(*, round_, synthesis_filter, actor):
+    """Order a synthesis report of ``round_`` for ``synthesis_filter``; the task is queued after
+    commit. An identical order still queued or rendering (within ``REPORT_REUSE_WITHIN``) is
+    returned instead of rendering the same report twice."""
+    from staff.models import SynthesisReport
+    from staff.tasks import synthesis_report_render as render_task
+
+    ensure_staff(actor)
+    filters = synthesis_filter.query()
+    pending = (
+        SynthesisReport.objects.select_for_update()
+        .filter(
+            round=round_,
+            filters=filters,
+            status__in=[SynthesisReport.Status.QUEUED, SynthesisReport.Status.RENDERING],
+            created_at__gte=timezone.now() - REPORT_REUSE_WITHIN,
+        )
+        .first()
+    )
+    if pending is not None:
+        return pending
+    report = SynthesisReport.objects.create(round=round_, filters=filters, requested_by=actor)
+    enqueue_on_commit(render_task, report.pk)
+    return report
+
+
+def _report_progress(report_id, percent: int, **fields) -> None:
+    """Record how far the render has come (committed at once, so a poll sees it)."""
+    from staff.models import SynthesisReport
+
+    SynthesisReport.objects.filter(pk=report_id).exclude(
+        status=SynthesisReport.Status.READY
+    ).update(progress=percent, **fields)
+
+
+def synthesis_report_render(*, report_id):
+    """Render and store the report unless it is ready; return it. Errors propagate (the task
+    records them with ``synthesis_report_record_failure`` and retries)."""
+    from staff.models import SynthesisReport
+    from staff.report import synthesis_report_pdf
+    from staff.synthesis import SynthesisFilter, round_synthesis
+
+    report = SynthesisReport.objects.select_related("round").get(pk=report_id)
+    if report.status == SynthesisReport.Status.READY:
+        return report
+    if report.attempts >= REPORT_MAX_ATTEMPTS:
+        SynthesisReport.objects.filter(pk=report.pk).exclude(
+            status=SynthesisReport.Status.READY
+        ).update(status=SynthesisReport.Status.FAILED)
+        report.refresh_from_db()
+        return report
+    _report_progress(
+        report.pk,
+        5,
+        status=SynthesisReport.Status.RENDERING,
+        attempts=F("attempts") + 1,
+        error="",
+    )
+    synthesis = round_synthesis(report.round, SynthesisFilter.from_query(report.filters))
+    _report_progress(report.pk, 20)
+    content = synthesis_report_pdf(
+        synthesis, progress=lambda percent: _report_progress(report.pk, percent)
+    )
+    _report_progress(report.pk, 90)
+    sha256 = hashlib.sha256(content).hexdigest()
+    name = default_storage.save(
+        f"synthesis-reports/{report.round.slug}/sammanstallning-{report.pk}-{sha256[:12]}.pdf",
+        ContentFile(content),
+    )
+    with transaction.atomic():
+        locked = SynthesisReport.objects.select_for_update().get(pk=report.pk)
+        if locked.status == SynthesisReport.Status.READY:  # a second delivery finished first
+            default_storage.delete(name)
+            return locked
+        locked.file.name = name
+        locked.sha256 = sha256
+        locked.size = len(content)
+        locked.status = SynthesisReport.Status.READY
+        locked.progress = 100
+        locked.finished_at = timezone.now()
+        locked.error = ""
+        locked.save()
+    return locked
+
+
+def synthesis_report_record_failure(*, report_id, error, final: bool) -> None:
+    """Keep the error on the report; ``final``: no retry follows, so it is marked failed."""
+    from staff.models import SynthesisReport
+
+    fields: dict[str, object] = {"error": _report_error_text(error)}
+    if final:
+        fields["status"] = SynthesisReport.Status.FAILED
+        fields["finished_at"] = timezone.now()
+    SynthesisReport.objects.filter(pk=report_id).exclude(
+        status=SynthesisReport.Status.READY
+    ).update(**fields)
+
+
+def synthesis_reports_due_render() -> list[int]:
+    """Reports still queued or rendering past the grace period, with attempts left: their task
+    was lost (a broker down at ordering, a worker gone); the sweeper queues them again."""
+    from staff.models import SynthesisReport
+
+    return list(
+        SynthesisReport.objects.filter(
+            status__in=[SynthesisReport.Status.QUEUED, SynthesisReport.Status.RENDERING],
+            created_at__lt=timezone.now() - REPORT_SWEEP_GRACE,
+            attempts__lt=REPORT_MAX_ATTEMPTS,
+        ).values_list("pk", flat=True)
+    )

@@ -12,23 +12,30 @@ Runs a fixed number of queries whatever the number of regions: the three of
 ``staff.selectors.export_rows`` and, with drafts, the few of ``inventory_with_parts``.
 """
 
+import gc
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
+import orjson
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inventories.models import (
     ActivityArea,
+    CurrentState,
     Dimension,
     Effect,
     FollowUp,
     Inventory,
     Priority,
     Round,
+    TargetState,
 )
+from inventories.models.inventory import choice_labels
 from inventories.selectors import inventory_with_parts
 from inventories.snapshot import inventory_snapshot
 from regions.models import Region
@@ -50,6 +57,8 @@ STATUS_GROUP_OF: dict[str, str] = {
     Inventory.Status.RETURNED: IN_PROGRESS,
 }
 NO_PRIORITY = "none"
+#: How many of the goals leading to an effect the page lists by name.
+GOAL_PREVIEW = 10
 #: The three grounds of the intersectional perspective and the intervention field for each.
 PERSPECTIVE_FIELDS: dict[str, str] = {
     FollowUp.GENDER: "perspective_gender",
@@ -77,10 +86,19 @@ class SynthesisFilter:
 
     def query(self, **overrides) -> str:
         """This filter with ``overrides`` as a URL query string (empty values left out)."""
-        values = {**asdict(self), **overrides}
+        # Not dataclasses.asdict: it deep-copies, and the page builds thousands of these links.
+        values = {name: getattr(self, name) for name in FILTER_FIELDS}
+        values.update(overrides)
         return urlencode(
             {name: ("on" if value is True else value) for name, value in values.items() if value}
         )
+
+    @classmethod
+    def from_query(cls, query: str) -> "SynthesisFilter":
+        """The filter that ``query()`` wrote (unknown names ignored, as a form would)."""
+        values = QueryDict(query)
+        text = {name: values.get(name, "") for name in cls.__dataclass_fields__ if name != "drafts"}
+        return cls(**text, drafts=values.get("drafts") == "on")
 
     def item_matches(self, item: dict) -> bool:
         if self.area and self.area not in (item.get("activity_areas") or []):
@@ -107,6 +125,37 @@ class SynthesisFilter:
         if self.area or self.priority:
             return bool(matching_numbers & set(goal.get("interventions") or []))
         return True
+
+
+def filter_lines(flt: SynthesisFilter, region_names: dict[str, str]) -> list[str]:
+    """The filter in words, one "name: value" per narrowing choice (``region_names``: by slug)."""
+    lines = []
+    for label, value, choices in (
+        (_("Region"), flt.region, None),
+        (_("Insatsområde"), flt.area, ActivityArea),
+        (_("Hållbarhetsdimension"), flt.dimension, Dimension),
+        (_("Effekt på lång sikt"), flt.effect, Effect),
+        (_("Prioritet"), flt.priority, Priority),
+        (_("Intersektionellt perspektiv"), flt.ground, FollowUp),
+    ):
+        if value:
+            if choices is None:
+                shown = region_names.get(value, value)
+            elif value == NO_PRIORITY and choices is Priority:
+                shown = str(_("Ej angiven"))
+            else:
+                shown = ", ".join(choice_labels([value], choices))
+            lines.append(f"{label}: {shown}")
+    if flt.status:
+        status = dict(STATUS_GROUPS).get(flt.status, flt.status)
+        lines.append(f"{_('Status')}: {status}")
+    if flt.drafts:
+        lines.append(str(_("Utkast räknas med och är markerade.")))
+    return lines
+
+
+#: The filter's fields in the order of its query strings.
+FILTER_FIELDS = tuple(SynthesisFilter.__dataclass_fields__)
 
 
 def sought_of(item: dict) -> int:
@@ -156,11 +205,14 @@ def _draft_snapshots(round_, inventory_ids) -> dict[int, dict]:
     }
 
 
-def synthesis_sources(round_, *, drafts: bool = False, rows=None) -> list[Source]:
+def synthesis_sources(round_, *, drafts: bool = False, rows=None, only=None) -> list[Source]:
     """Every active region with the snapshot its numbers come from (``None``: nothing yet).
-    ``rows`` are ``export_rows(round_)`` when the caller has them already (the exports)."""
+    ``rows`` are ``export_rows(round_)`` when the caller has them already (the exports);
+    ``only``: just the regions with these slugs (the others' snapshots are not read)."""
     if rows is None:
         rows = export_rows(round_)
+    if only is not None:
+        rows = [row for row in rows if row.region.slug in only]
     live = {}
     if drafts:
         editable = [
@@ -170,13 +222,36 @@ def synthesis_sources(round_, *, drafts: bool = False, rows=None) -> list[Source
         ]
         live = _draft_snapshots(round_, editable)
     sources = []
-    for row in rows:
-        inventory = row.inventory
-        if inventory is not None and inventory.pk in live:
-            sources.append(Source(row.region, inventory, live[inventory.pk], None, True))
-        else:
-            sources.append(Source(row.region, inventory, row.snapshot, row.version, False))
+    with no_gc_pauses():
+        for row in rows:
+            inventory = row.inventory
+            if inventory is not None and inventory.pk in live:
+                sources.append(Source(row.region, inventory, live[inventory.pk], None, True))
+            else:
+                sources.append(
+                    Source(row.region, inventory, _parse(row.version), row.version, False)
+                )
     return sources
+
+
+def _parse(version) -> dict | None:
+    # orjson: parsing the snapshots is most of the page's time at hundreds of regions.
+    return None if version is None else orjson.loads(version.snapshot_json)
+
+
+@contextmanager
+def no_gc_pauses():
+    """Parse (and use) hundreds of snapshots without the cyclic garbage collector scanning
+    them again and again: JSON trees hold no cycles, reference counting frees them. Re-enabled
+    on leaving (only by the outermost use); a view wraps its whole work so that the snapshots
+    are freed before the collector runs again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass
@@ -186,9 +261,10 @@ class Cell:
     count: int = 0
     sought: int = 0
 
-    def add(self, item: dict) -> None:
+    def add(self, item: dict, sought: int | None = None) -> None:
+        """Count ``item``; ``sought``: its ``sought_of`` when the caller has it already."""
         self.count += 1
-        self.sought += sought_of(item)
+        self.sought += sought_of(item) if sought is None else sought
 
 
 @dataclass
@@ -254,9 +330,18 @@ class Breakdown:
     goal_list: list[tuple] = field(default_factory=list)  # (region, goal dict)
     _region_ids: set = field(default_factory=set, repr=False)
 
+    @property
+    def goal_preview(self) -> list[tuple]:
+        """The first goals that lead here (the page lists these; the list view has them all)."""
+        return self.goal_list[:GOAL_PREVIEW]
+
+    @property
+    def goals_not_previewed(self) -> int:
+        return max(0, len(self.goal_list) - GOAL_PREVIEW)
+
     def add_region(self, region) -> None:
-        # A set of ids, not "region in self.regions": model equality per item made the synthesis
-        # quadratic in the number of regions.
+        # A set beside the list: comparing model instances one by one grows with the square of
+        # the regions (seconds at 290 regions).
         if region.pk not in self._region_ids:
             self._region_ids.add(region.pk)
             self.regions.append(region)
@@ -406,8 +491,9 @@ def round_synthesis(
             if not flt.item_matches(item):
                 continue
             matching_numbers.add(item["number"])
+            sought = sought_of(item)
             row.interventions.append(item)
-            row.total.add(item)
+            row.total.add(item, sought)
             for entry in item.get("years") or []:
                 year = years.setdefault(entry["year"], YearRow(entry["year"]))
                 year.sought += entry.get("sought", 0) or 0
@@ -415,20 +501,20 @@ def round_synthesis(
                 year.other += entry.get("other", 0) or 0
             for value in item.get("activity_areas") or []:
                 if value in row.areas:
-                    row.areas[value].add(item)
-                    areas[value].interventions.add(item)
+                    row.areas[value].add(item, sought)
+                    areas[value].interventions.add(item, sought)
                     areas[value].add_region(source.region)
             for value in item.get("dimensions") or []:
                 if value in dimensions:
-                    dimensions[value].interventions.add(item)
+                    dimensions[value].interventions.add(item, sought)
                     dimensions[value].add_region(source.region)
             for value in item.get("effects") or []:
                 if value in effects:
-                    effects[value].interventions.add(item)
+                    effects[value].interventions.add(item, sought)
                     effects[value].add_region(source.region)
             priority = priorities.get(item.get("priority") or NO_PRIORITY)
             if priority is not None:
-                priority.interventions.add(item)
+                priority.interventions.add(item, sought)
                 priority.add_region(source.region)
             for ground, name in PERSPECTIVE_FIELDS.items():
                 if (item.get(name) or "").strip():
@@ -469,3 +555,47 @@ def round_synthesis(
         follow_up_total={value: follow_up_total[value] for value in FollowUp.values},
         sources=sources,
     )
+
+
+# Side by side: one field of chosen regions' inventories ---------------------------------------
+
+#: The free-text fields that can be read side by side: (part, field name), Del 1 then Del 3.
+COMPARABLE_FIELDS: tuple[tuple[str, str], ...] = tuple(
+    [("part1", name) for name in CurrentState.TEXT_FIELDS]
+    + [("part3", name) for name in TargetState.TEXT_FIELDS]
+)
+DEFAULT_COMPARE_FIELD = "needs_challenges"
+
+
+def comparable_field_choices() -> list[tuple[str, str]]:
+    """``(field name, "Del 1 – label")`` for the form's choices."""
+    parts = {"part1": (CurrentState, _("Del 1")), "part3": (TargetState, _("Del 3"))}
+    choices = []
+    for part, name in COMPARABLE_FIELDS:
+        model, prefix = parts[part]
+        label = getattr(model._meta.get_field(name), "verbose_name", name)
+        choices.append((name, f"{prefix}: {label}"))
+    return choices
+
+
+@dataclass
+class SideBySide:
+    """One region's column: its text for the field, or None when it has nothing to show."""
+
+    region: Region
+    text: str | None
+    is_draft: bool
+    version: object | None
+
+
+def side_by_side(round_, *, field_name: str, region_slugs, drafts: bool) -> list[SideBySide]:
+    """The field ``field_name`` of each chosen region's latest submitted version (its live draft
+    instead when ``drafts`` and it is being edited), in region order. A fixed number of queries."""
+    part = dict((name, part) for part, name in COMPARABLE_FIELDS)[field_name]
+    columns = []
+    for source in synthesis_sources(round_, drafts=drafts, only=set(region_slugs)):
+        text = None
+        if source.snapshot is not None:
+            text = source.snapshot[part].get(field_name) or ""
+        columns.append(SideBySide(source.region, text, source.is_draft, source.version))
+    return columns

@@ -27,6 +27,31 @@ urlpatterns = [
     path(
         round_prefix + "sammanstallning/sok/", synthesis.synthesis_search, name="synthesis_search"
     ),
+    path(
+        round_prefix + "sammanstallning/jamfor/",
+        synthesis.synthesis_compare,
+        name="synthesis_compare",
+    ),
+    path(
+        round_prefix + "sammanstallning/rapport/",
+        synthesis.synthesis_reports,
+        name="synthesis_reports",
+    ),
+    path(
+        round_prefix + "sammanstallning/rapport/<int:report_id>/",
+        synthesis.synthesis_report,
+        name="synthesis_report",
+    ),
+    path(
+        round_prefix + "sammanstallning/rapport/<int:report_id>/status/",
+        synthesis.synthesis_report_status,
+        name="synthesis_report_status",
+    ),
+    path(
+        round_prefix + "sammanstallning/rapport/<int:report_id>/sammanstallning.pdf",
+        synthesis.synthesis_report_download,
+        name="synthesis_report_download",
+    ),
     path(round_prefix + "export.xlsx", exports.export_xlsx, name="export_xlsx"),
     path(round_prefix + "export.csv", exports.export_csv, name="export_csv"),
     path(round_prefix + "export-csv.zip", exports.export_csv_zip, name="export_csv_zip"),

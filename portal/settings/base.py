@@ -317,6 +317,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "records.tasks.archival_packages_sweep",
         "schedule": timedelta(minutes=10),
     },
+    # Synthesis reports still queued or rendering after a while (a broken broker, a lost worker).
+    "staff-sweep-synthesis-reports": {
+        "task": "staff.tasks.synthesis_reports_sweep",
+        "schedule": timedelta(minutes=10),
+    },
 }
 
 LOGGING = {

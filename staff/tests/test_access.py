@@ -7,22 +7,29 @@ from inventories.models import AuditEvent, Inventory, InventoryVersion, Round
 from regions.models import ContactPerson
 from regions.tests.factories import UserFactory
 from staff import urls as staff_urls
+from staff.models import SynthesisReport
 from staff.tests.review_helpers import store_pdf, submitted_inventory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def objects(region, contact):
-    """A submitted inventory (version 1 with its PDF) so every staff URL names real objects."""
+def objects(region, contact, staff_user):
+    """A submitted inventory (version 1 with its PDF) and a rendered synthesis report, so every
+    staff URL names real objects."""
+    from staff.services import synthesis_report_render
+
     inventory, version = submitted_inventory(region=region, user=contact)
     store_pdf(version)
+    report = SynthesisReport.objects.create(round=inventory.round, requested_by=staff_user)
+    assert synthesis_report_render(report_id=report.pk).is_ready
     return {
         "round_slug": inventory.round.slug,
         "region_slug": region.slug,
         "number": version.number,
         "pk": ContactPerson.objects.get(user=contact).pk,
         "chart": "programar",
+        "report_id": report.pk,
     }
 
 
@@ -92,6 +99,7 @@ def test_everyone_outside_the_group_gets_404_and_no_admin(
         assert response["Location"].startswith(reverse("admin:login")), url
     inventory = Inventory.objects.get()
     assert inventory.status == Inventory.Status.SUBMITTED  # no POST changed anything
+    assert SynthesisReport.objects.count() == 1  # and ordered no report
 
 
 def test_handlaggare_reach_every_staff_url_and_the_admin(client, objects, staff_user):

@@ -5,6 +5,7 @@ development backup codes are restored. Refuses to run under production settings.
 """
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -66,14 +67,15 @@ class Command(BaseCommand):
 
     def _contacts(self):
         contacts = {}
+        # One hash for all 21 demo accounts (same password): Argon2 takes a good part of a
+        # second each time, which was most of a first seed_demo's time.
+        password = make_password(DEMO_PASSWORD)
         for region in Region.objects.order_by("code"):
             email = f"kontakt-{region.code}@example.se"
-            user, created = User.objects.get_or_create(
-                email=email, defaults={"full_name": f"Kontaktperson {region.name}"}
+            user, _created = User.objects.get_or_create(
+                email=email,
+                defaults={"full_name": f"Kontaktperson {region.name}", "password": password},
             )
-            if created:
-                user.set_password(DEMO_PASSWORD)
-                user.save()
             ContactPerson.objects.get_or_create(
                 user=user, defaults={"region": region, "role": ContactPerson.Role.MAIN}
             )
