@@ -1,20 +1,31 @@
-"""Sending: claim pending ledger rows one at a time, deliver each once, record the outcome."""
+"""Sending: read due ledger rows in batches, then claim, deliver and record each one once.
 
+A batch of due rows is read with its round, region and recipient, and what building the
+region rows needs (inventories with their parts, which recipients are still contact persons)
+in a fixed number of queries. Each row is then claimed (``select_for_update(skip_locked=True)``,
+which also re-checks that it is still due), sent and recorded in a transaction of its own: three
+queries per sent row (the claim, the ledger update, the audit entry). All rows of a sweep go out
+over one SMTP connection, opened at the first message and reopened only after a failure.
+"""
+
+import contextlib
 import datetime
 import logging
 from collections import Counter
 
 from django.core.exceptions import PermissionDenied
+from django.core.mail import get_connection
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventories.models import AuditEvent
 from inventories.services.audit import audit_record
-from portal.emails import send_email
+from portal.emails import Email, send_email
 from reminders.models import Reminder
 
-from .content import SkipReminder, region_email, staff_email
+from .content import Prefetched, SkipReminder, region_email, reminders_prefetch, staff_email
 from .planning import reminders_plan_due
 
 logger = logging.getLogger(__name__)
@@ -35,6 +46,37 @@ def _backoff(attempts: int) -> datetime.timedelta:
 #: Rows the sweep tries to send: pending ones, and failed ones whose step may still be current
 #: (building the message skips a row that a later step or a new deadline superseded).
 RETRIED = (Reminder.Status.PENDING, Reminder.Status.FAILED)
+
+#: Due rows read, checked and built together (each is still claimed and recorded on its own).
+BATCH_SIZE = 200
+
+
+class Mailer:
+    """One SMTP connection for many messages (Django's ``get_connection()``, opened once).
+
+    Opened at the first message; after a failure it is closed and the next message opens a new
+    one, so one refused message or a dropped connection costs that message only.
+    """
+
+    def __init__(self):
+        self._backend = None
+
+    def send(self, email: Email) -> None:
+        if self._backend is None:
+            backend = get_connection(fail_silently=False)
+            backend.open()
+            self._backend = backend
+        try:
+            send_email(email, connection=self._backend)
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        backend, self._backend = self._backend, None
+        if backend is not None:
+            with contextlib.suppress(Exception):  # a broken connection has nothing to flush
+                backend.close()
 
 
 def _save(reminder, now, *fields):
@@ -63,25 +105,33 @@ def _attempt_failed(reminder, exc, now) -> str:
     return outcome
 
 
-def reminder_deliver(reminder, *, now=None) -> str:
+def reminder_deliver(
+    reminder, *, now=None, prefetched: Prefetched | None = None, mailer: Mailer | None = None
+) -> str:
     """Send one pending ledger row if it still applies; record the outcome on the row.
 
     The caller holds the row locked (``select_for_update``) in a transaction, as
-    ``reminders_send_due`` and ``reminder_send`` do. Returns the row's new status, or
-    ``"retry"`` when the attempt failed and another one is scheduled.
+    ``reminders_send_due`` and ``reminder_send`` do. ``prefetched`` is what
+    ``reminders_prefetch`` read for the row's batch (read here for this row alone if None);
+    ``mailer`` the batch's SMTP connection. Returns the row's new status, or ``"retry"`` when
+    the attempt failed and another one is scheduled.
     """
     now = now or timezone.now()
     if reminder.status not in RETRIED:
         return reminder.status
     inventory = None
+    # A savepoint where building the message reads the database (a staff row, or a row sent on
+    # its own): should that fail, the row can still record the failed attempt, and one broken
+    # row never blocks the rows after it. A region row of a batch is built from memory.
+    reads = reminder.is_staff_row or prefetched is None
     try:
-        # A savepoint: should building the message fail in the database, the row can still
-        # record the failed attempt, and one broken row never blocks the rows after it.
-        with transaction.atomic():
+        with transaction.atomic() if reads else contextlib.nullcontext():
             if reminder.is_staff_row:
                 email = staff_email(reminder, now)
             else:
-                email, inventory = region_email(reminder, now)
+                if prefetched is None:
+                    prefetched = reminders_prefetch([reminder])
+                email, inventory = region_email(reminder, now, prefetched)
     except SkipReminder as reason:
         reminder.status = Reminder.Status.SKIPPED
         reminder.note = str(reason)[:300]
@@ -92,7 +142,10 @@ def reminder_deliver(reminder, *, now=None) -> str:
         return _attempt_failed(reminder, exc, now)
 
     try:
-        send_email(email)
+        if mailer is not None:
+            mailer.send(email)
+        else:
+            send_email(email)
     except Exception as exc:  # noqa: BLE001 - any failure to hand over the message is recorded
         return _attempt_failed(reminder, exc, now)
 
@@ -121,29 +174,70 @@ def reminder_deliver(reminder, *, now=None) -> str:
 
 
 def _claim(queryset):
-    # No select_related: the sweep runs this every few minutes and usually finds nothing, so
-    # keep it a plain query; a claimed row loads its round, region and user when it is sent.
     return queryset.select_for_update(skip_locked=True).first()
+
+
+def _due(now):
+    return Reminder.objects.filter(status__in=RETRIED, next_attempt_at__lte=now)
+
+
+def _due_batch(now, after) -> list[Reminder]:
+    """The next ``BATCH_SIZE`` due rows after ``after`` (next attempt, id), unlocked."""
+    queryset = _due(now)
+    if after is not None:
+        at, pk = after
+        queryset = queryset.filter(Q(next_attempt_at__gt=at) | Q(next_attempt_at=at, pk__gt=pk))
+    return list(
+        queryset.select_related("round", "region", "user").order_by("next_attempt_at", "id")[
+            :BATCH_SIZE
+        ]
+    )
+
+
+def _claim_and_deliver(candidate, *, now, prefetched, mailer) -> str | None:
+    """Claim ``candidate`` in a transaction of its own, send it and record the outcome.
+
+    The claim re-reads the row under its lock: a row another sweep holds, or dealt with since
+    the batch was read, is left alone (None).
+    """
+    with transaction.atomic():
+        reminder = _claim(_due(now).filter(pk=candidate.pk))
+        if reminder is None:
+            return None
+        # The relations read with the batch (they are not what the claim protects).
+        reminder.round, reminder.region, reminder.user = (
+            candidate.round,
+            candidate.region,
+            candidate.user,
+        )
+        return reminder_deliver(reminder, now=now, prefetched=prefetched, mailer=mailer)
 
 
 def reminders_send_due(*, now=None) -> Counter:
     """Send every pending ledger row whose (next) attempt is due; safe to run many at once.
 
-    Each row is claimed with ``select_for_update(skip_locked=True)`` in its own transaction and
-    stays locked while it is sent, so a concurrent sweep skips it and never sends it again.
-    Returns how many rows ended in each outcome.
+    Rows are read in batches (with what building them needs); each row is then claimed with
+    ``select_for_update(skip_locked=True)`` in its own transaction and stays locked while it is
+    sent and recorded, so a concurrent sweep skips it and never sends it again, and a crash
+    leaves every row either sent and recorded or pending. One SMTP connection serves the whole
+    sweep. Returns how many rows ended in each outcome.
     """
     now = now or timezone.now()
     outcomes: Counter[str] = Counter()
-    seen = set()
-    due = Reminder.objects.filter(status__in=RETRIED, next_attempt_at__lte=now)
-    while True:
-        with transaction.atomic():
-            reminder = _claim(due.order_by("next_attempt_at", "id"))
-            if reminder is None or reminder.pk in seen:
-                break
-            seen.add(reminder.pk)
-            outcomes[reminder_deliver(reminder, now=now)] += 1
+    mailer = Mailer()
+    after = None
+    try:
+        while batch := _due_batch(now, after):
+            after = (batch[-1].next_attempt_at, batch[-1].pk)
+            prefetched = reminders_prefetch(batch)
+            for candidate in batch:
+                outcome = _claim_and_deliver(
+                    candidate, now=now, prefetched=prefetched, mailer=mailer
+                )
+                if outcome is not None:
+                    outcomes[outcome] += 1
+    finally:
+        mailer.close()
     return outcomes
 
 
@@ -154,9 +248,7 @@ def reminder_send(*, reminder_id, now=None) -> str | None:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        reminder = _claim(
-            Reminder.objects.filter(pk=reminder_id, status__in=RETRIED, next_attempt_at__lte=now)
-        )
+        reminder = _claim(_due(now).filter(pk=reminder_id))
         if reminder is None:
             return None
         return reminder_deliver(reminder, now=now)
