@@ -16,7 +16,7 @@ from collections import Counter
 from django.core.exceptions import PermissionDenied
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,33 +105,55 @@ def _attempt_failed(reminder, exc, now) -> str:
     return outcome
 
 
-def reminder_deliver(
-    reminder, *, now=None, prefetched: Prefetched | None = None, mailer: Mailer | None = None
-) -> str:
+def _build(reminder, now, prefetched: Prefetched | None):
+    """The row's e-mail and inventory; raises ``SkipReminder`` when the row no longer applies.
+
+    A savepoint (or a transaction of its own) where building reads the database (a staff row,
+    or a row sent on its own): should that fail, the row can still record the failed attempt,
+    and one broken row never blocks the rows after it. A region row of a batch is built from
+    what was read for the batch, without the database.
+    """
+    reads = reminder.is_staff_row or prefetched is None
+    with transaction.atomic() if reads else contextlib.nullcontext():
+        if reminder.is_staff_row:
+            return staff_email(reminder, now), None
+        if prefetched is None:
+            prefetched = reminders_prefetch([reminder])
+        return region_email(reminder, now, prefetched)
+
+
+def _audit_sent(reminder, inventory) -> None:
+    if reminder.is_staff_row:
+        return
+    audit_record(
+        action=AuditEvent.Action.REMINDER_SENT,
+        inventory=inventory,
+        round=reminder.round,
+        region=reminder.region,
+        message=_("%(kind)s till %(recipient)s")
+        % {"kind": reminder.get_kind_display(), "recipient": reminder.recipient},
+        data={
+            "reminder": reminder.pk,
+            "kind": reminder.kind,
+            "step": reminder.step,
+            "recipient": reminder.recipient,
+            "message_id": reminder.message_id,
+        },
+    )
+
+
+def reminder_deliver(reminder, *, now=None) -> str:
     """Send one pending ledger row if it still applies; record the outcome on the row.
 
     The caller holds the row locked (``select_for_update``) in a transaction, as
-    ``reminders_send_due`` and ``reminder_send`` do. ``prefetched`` is what
-    ``reminders_prefetch`` read for the row's batch (read here for this row alone if None);
-    ``mailer`` the batch's SMTP connection. Returns the row's new status, or ``"retry"`` when
-    the attempt failed and another one is scheduled.
+    ``reminder_send`` does. Returns the row's new status, or ``"retry"`` when the attempt
+    failed and another one is scheduled.
     """
     now = now or timezone.now()
     if reminder.status not in RETRIED:
         return reminder.status
-    inventory = None
-    # A savepoint where building the message reads the database (a staff row, or a row sent on
-    # its own): should that fail, the row can still record the failed attempt, and one broken
-    # row never blocks the rows after it. A region row of a batch is built from memory.
-    reads = reminder.is_staff_row or prefetched is None
     try:
-        with transaction.atomic() if reads else contextlib.nullcontext():
-            if reminder.is_staff_row:
-                email = staff_email(reminder, now)
-            else:
-                if prefetched is None:
-                    prefetched = reminders_prefetch([reminder])
-                email, inventory = region_email(reminder, now, prefetched)
+        email, inventory = _build(reminder, now, None)
     except SkipReminder as reason:
         reminder.status = Reminder.Status.SKIPPED
         reminder.note = str(reason)[:300]
@@ -142,10 +164,7 @@ def reminder_deliver(
         return _attempt_failed(reminder, exc, now)
 
     try:
-        if mailer is not None:
-            mailer.send(email)
-        else:
-            send_email(email)
+        send_email(email)
     except Exception as exc:  # noqa: BLE001 - any failure to hand over the message is recorded
         return _attempt_failed(reminder, exc, now)
 
@@ -154,22 +173,7 @@ def reminder_deliver(
     reminder.sent_at = timezone.now()
     reminder.last_error = ""
     _save(reminder, now, "attempts", "status", "sent_at", "last_error")
-    if not reminder.is_staff_row:
-        audit_record(
-            action=AuditEvent.Action.REMINDER_SENT,
-            inventory=inventory,
-            round=reminder.round,
-            region=reminder.region,
-            message=_("%(kind)s till %(recipient)s")
-            % {"kind": reminder.get_kind_display(), "recipient": reminder.recipient},
-            data={
-                "reminder": reminder.pk,
-                "kind": reminder.kind,
-                "step": reminder.step,
-                "recipient": reminder.recipient,
-                "message_id": reminder.message_id,
-            },
-        )
+    _audit_sent(reminder, inventory)
     return reminder.status
 
 
@@ -194,33 +198,73 @@ def _due_batch(now, after) -> list[Reminder]:
     )
 
 
-def _claim_and_deliver(candidate, *, now, prefetched, mailer) -> str | None:
-    """Claim ``candidate`` in a transaction of its own, send it and record the outcome.
+def _claim_and_record(pk, now, **values) -> bool:
+    """Claim the row (if still due and no other sweep holds it) and write ``values`` to it, in
+    one statement: an UPDATE of the row locked with ``FOR UPDATE SKIP LOCKED``. The row stays
+    locked until the caller's transaction ends. False if the row was not claimed."""
+    locked = (
+        Reminder.objects.filter(pk=pk).order_by().select_for_update(skip_locked=True).values("pk")
+    )
+    return _due(now).filter(pk__in=locked).update(updated_at=now, **values) == 1
 
-    The claim re-reads the row under its lock: a row another sweep holds, or dealt with since
-    the batch was read, is left alone (None).
-    """
+
+def _failed(candidate, exc, now) -> str | None:
+    """Record a failed attempt on the row, unless another sweep holds it or has dealt with it."""
     with transaction.atomic():
         reminder = _claim(_due(now).filter(pk=candidate.pk))
         if reminder is None:
             return None
-        # The relations read with the batch (they are not what the claim protects).
-        reminder.round, reminder.region, reminder.user = (
-            candidate.round,
-            candidate.region,
-            candidate.user,
-        )
-        return reminder_deliver(reminder, now=now, prefetched=prefetched, mailer=mailer)
+        return _attempt_failed(reminder, exc, now)
+
+
+def _deliver_batch_row(candidate, *, now, prefetched, mailer) -> str | None:
+    """Send one row of a batch and record it; None if another sweep has it or dealt with it.
+
+    The row is claimed and marked sent in one statement, the e-mail handed to SMTP and the
+    audit entry written, all in one transaction (two queries): a crash before the commit leaves
+    the row pending and unlocked, and only a crash between the SMTP server's "250 OK" and the
+    commit sends it again (with the same Message-ID). A failed send rolls the claim back and is
+    recorded as a failed attempt.
+    """
+    try:
+        email, inventory = _build(candidate, now, prefetched)
+    except SkipReminder as reason:
+        with transaction.atomic():
+            claimed = _claim_and_record(
+                candidate.pk, now, status=Reminder.Status.SKIPPED, note=str(reason)[:300]
+            )
+        return Reminder.Status.SKIPPED if claimed else None
+    except Exception as exc:  # noqa: BLE001 - recorded on the row and retried like SMTP errors
+        logger.exception("Reminder %s could not be built", candidate.pk)
+        return _failed(candidate, exc, now)
+
+    try:
+        with transaction.atomic():
+            claimed = _claim_and_record(
+                candidate.pk,
+                now,
+                status=Reminder.Status.SENT,
+                attempts=F("attempts") + 1,
+                sent_at=timezone.now(),
+                last_error="",
+            )
+            if not claimed:
+                return None
+            mailer.send(email)  # an exception rolls the claim back
+            _audit_sent(candidate, inventory)
+    except Exception as exc:  # noqa: BLE001 - any failure to hand over the message is recorded
+        return _failed(candidate, exc, now)
+    return Reminder.Status.SENT
 
 
 def reminders_send_due(*, now=None) -> Counter:
     """Send every pending ledger row whose (next) attempt is due; safe to run many at once.
 
     Rows are read in batches (with what building them needs); each row is then claimed with
-    ``select_for_update(skip_locked=True)`` in its own transaction and stays locked while it is
-    sent and recorded, so a concurrent sweep skips it and never sends it again, and a crash
-    leaves every row either sent and recorded or pending. One SMTP connection serves the whole
-    sweep. Returns how many rows ended in each outcome.
+    ``FOR UPDATE SKIP LOCKED`` in its own transaction and stays locked while it is sent and
+    recorded, so a concurrent sweep skips it and never sends it again, and a crash leaves every
+    row either sent and recorded or pending. One SMTP connection serves the whole sweep.
+    Returns how many rows ended in each outcome.
     """
     now = now or timezone.now()
     outcomes: Counter[str] = Counter()
@@ -231,11 +275,13 @@ def reminders_send_due(*, now=None) -> Counter:
             after = (batch[-1].next_attempt_at, batch[-1].pk)
             prefetched = reminders_prefetch(batch)
             for candidate in batch:
-                outcome = _claim_and_deliver(
+                outcome = _deliver_batch_row(
                     candidate, now=now, prefetched=prefetched, mailer=mailer
                 )
                 if outcome is not None:
                     outcomes[outcome] += 1
+            if len(batch) < BATCH_SIZE:
+                break  # that was the last one
     finally:
         mailer.close()
     return outcomes
