@@ -2,10 +2,11 @@
 
 A batch of due rows is read with its round, region and recipient, and what building the
 region rows needs (inventories with their parts, which recipients are still contact persons)
-in a fixed number of queries. Each row is then claimed (``select_for_update(skip_locked=True)``,
-which also re-checks that it is still due), sent and recorded in a transaction of its own: three
-queries per sent row (the claim, the ledger update, the audit entry). All rows of a sweep go out
-over one SMTP connection, opened at the first message and reopened only after a failure.
+in a fixed number of queries. Each row is then claimed and marked sent in one UPDATE of the row
+locked ``FOR UPDATE SKIP LOCKED`` (which also re-checks that it is still due), handed to SMTP
+and given its audit entry, in a transaction of its own: two queries per sent row. All rows of a
+sweep go out over one SMTP connection, opened at the first message and reopened only after a
+failure.
 """
 
 import contextlib
