@@ -1,7 +1,8 @@
 # make run  – install into .venv, migrate, load demo data, serve http://127.0.0.1:8000
 # make test – install into .venv and run the test suite (pytest) with a coverage report
 # make lint – ruff check, ruff format --check, mypy, lint-imports (the dependency rule)
-# make bench – the benchmarks in bench/ (pages under gunicorn, reminders, PDF, exports, synthesis)
+# make bench – the benchmarks in bench/ (pages under gunicorn, reminders, PDF, exports, synthesis,
+#              the surge)
 # make lock – compile requirements*.in into the locked requirements*.txt (with hashes)
 PYTHON ?= python3.11
 VENV := .venv
@@ -81,6 +82,7 @@ bench: compilemessages
 	$(PY) bench/exports.py || status=1; \
 	$(PY) bench/pages.py || status=1; \
 	$(PY) bench/synthesis.py || status=1; \
+	$(PY) bench/surge.py || status=1; \
 	exit $$status
 
 clean:

@@ -243,13 +243,15 @@ class SmtpSink:
 
     ``stall_after=n``: after accepting n messages the server stops answering (it takes the next
     message's data and never says "250 OK") until ``release()``; ``stalled`` is set when a
-    client is held. A held message is not kept: it was never accepted.
+    client is held. A held message is not kept: it was never accepted. ``connections`` counts
+    the SMTP sessions clients opened (each greets once with EHLO or HELO).
     """
 
     def __init__(self, *, stall_after=None):
         from aiosmtpd.controller import Controller
 
         self.messages = []
+        self.connections = 0
         self._lock = threading.Lock()
         self.stall_after = stall_after
         self.stalled = threading.Event()
@@ -257,6 +259,18 @@ class SmtpSink:
         sink = self
 
         class Handler:
+            async def handle_EHLO(self, server, session, envelope, hostname, responses):
+                with sink._lock:
+                    sink.connections += 1
+                session.host_name = hostname
+                return responses
+
+            async def handle_HELO(self, server, session, envelope, hostname):
+                with sink._lock:
+                    sink.connections += 1
+                session.host_name = hostname
+                return f"250 {server.hostname}"
+
             async def handle_DATA(self, server, session, envelope):
                 import asyncio
 

@@ -7,9 +7,11 @@ The sweep (``reminders.tasks.reminders_sweep``, every five minutes from beat) do
    a pending row for the region's current step, and a skipped row for every earlier step that
    never went out (catch-up sends only the most recent one). It reads everything it needs in a
    fixed number of queries, however many inventories there are.
-2. ``reminders_send_due`` claims pending rows with ``select_for_update(skip_locked=True)``, one
-   row per transaction, checks the row still applies, sends it and records the outcome. Ten
-   sweeps at once each get different rows, so each reminder leaves once. An SMTP failure is
+2. ``reminders_send_due`` reads due rows in batches with what building them needs (a fixed
+   number of queries per batch), then claims each row with
+   ``select_for_update(skip_locked=True)``, one row per transaction, checks it still applies,
+   sends it and records the outcome (three queries per sent row), all over one SMTP connection.
+   Ten sweeps at once each get different rows, so each reminder leaves once. An SMTP failure is
    retried with exponential backoff (at most an hour apart); after ``MAX_ATTEMPTS`` the row shows
    as failed in the admin, and it is still retried until it is sent or its step is superseded.
 

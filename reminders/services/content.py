@@ -3,15 +3,18 @@
 A row that no longer applies raises ``SkipReminder`` with the reason staff see in the admin.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from inventories.completeness import PART_TITLES, inventory_completeness
-from inventories.models import Inventory
+from inventories.models import CurrentState, Inventory, TargetState
 from inventories.selectors import inventory_with_parts
 from portal.emails import Email
 from regions.models import ContactPerson, Region
@@ -37,10 +40,26 @@ def _link(region) -> str:
     return settings.SITE_URL + reverse("inventories:start", kwargs={"slug": region.slug})
 
 
+def _with_parts(inventory) -> None:
+    """Give ``inventory`` an empty, unsaved Del 1 or Del 3 in memory if its row is missing.
+
+    Every path that creates an inventory (``inventory_open``, ``region_deadline_extend``) creates
+    both rows in the same transaction, and the admin cannot add inventories; should one lack a
+    row anyway (e.g. data written by hand), its reminder lists that part as empty rather than
+    failing.
+    """
+    for name, model in (("current_state", CurrentState), ("target_state", TargetState)):
+        try:
+            getattr(inventory, name)
+        except ObjectDoesNotExist:
+            setattr(inventory, name, model(inventory=inventory))
+
+
 def _missing_parts(inventory) -> list[dict]:
     """What is still missing, part by part (all three parts for a region that never started)."""
     if inventory is None:
         return [{"title": PART_TITLES[part], "items": []} for part in (1, 2, 3)]
+    _with_parts(inventory)
     completeness = inventory_completeness(inventory)
     return [
         {
@@ -52,13 +71,45 @@ def _missing_parts(inventory) -> list[dict]:
     ]
 
 
-def _region_inventory(reminder):
-    return inventory_with_parts(
-        Inventory.objects.filter(round_id=reminder.round_id, region_id=reminder.region_id)
-    ).first()
+@dataclass
+class Prefetched:
+    """What building the region rows of a batch reads, loaded for the whole batch at once."""
+
+    #: (round id, region id) -> the region's inventory with its parts (``inventory_with_parts``)
+    inventories: dict = field(default_factory=dict)
+    #: (user id, region id) of the active contact persons with active accounts
+    contacts: set = field(default_factory=set)
 
 
-def _check_region_row(reminder, inventory, now):
+def reminders_prefetch(reminders) -> Prefetched:
+    """Read what the region rows among ``reminders`` need, in a fixed number of queries.
+
+    Load the rows with ``select_related("round", "region", "user")``; staff rows need nothing
+    here (they read their own summary).
+    """
+    rows = [r for r in reminders if not r.is_staff_row and r.region_id is not None]
+    if not rows:
+        return Prefetched()
+    regions_by_round = defaultdict(set)
+    for row in rows:
+        regions_by_round[row.round_id].add(row.region_id)
+    condition = Q()
+    for round_id, region_ids in regions_by_round.items():
+        condition |= Q(round_id=round_id, region_id__in=region_ids)
+    inventories = {
+        (inventory.round_id, inventory.region_id): inventory
+        for inventory in inventory_with_parts(Inventory.objects.filter(condition))
+    }
+    user_ids = {row.user_id for row in rows if row.user_id is not None}
+    contacts = set(
+        ContactPerson.objects.filter(
+            user_id__in=user_ids, active=True, user__is_active=True
+        ).values_list("user_id", "region_id")
+    )
+    return Prefetched(inventories, contacts)
+
+
+def _check_region_row(reminder, inventory, now, prefetched):
     """Raise ``SkipReminder`` unless the region row still applies; return the effective deadline."""
     round_, region = reminder.round, reminder.region
     if not round_.active:
@@ -87,17 +138,16 @@ def _check_region_row(reminder, inventory, now):
             if reminder.kind == Reminder.Kind.REMINDER and now > deadline:
                 raise SkipReminder(_("Sista dag har passerat innan påminnelsen hann skickas."))
             raise SkipReminder(_("Ersatt av ett senare steg innan den hann skickas."))
-    is_contact = ContactPerson.objects.filter(
-        user_id=reminder.user_id, region=region, active=True, user__is_active=True
-    ).exists()
+    is_contact = (reminder.user_id, region.pk) in prefetched.contacts
     if reminder.user_id is None or not is_contact:
         raise SkipReminder(_("Mottagaren är inte längre aktiv kontaktperson för regionen."))
     return deadline
 
 
-def region_email(reminder, now) -> tuple[Email, Inventory | None]:
-    inventory = _region_inventory(reminder)
-    deadline = _check_region_row(reminder, inventory, now)
+def region_email(reminder, now, prefetched: Prefetched) -> tuple[Email, Inventory | None]:
+    """The e-mail of a region row, from what ``reminders_prefetch`` read for its batch."""
+    inventory = prefetched.inventories.get((reminder.round_id, reminder.region_id))
+    deadline = _check_region_row(reminder, inventory, now, prefetched)
     user, region = reminder.user, reminder.region
     context = {
         "full_name": user.full_name,

@@ -1,20 +1,32 @@
-"""Sending: claim pending ledger rows one at a time, deliver each once, record the outcome."""
+"""Sending: read due ledger rows in batches, then claim, deliver and record each one once.
 
+A batch of due rows is read with its round, region and recipient, and what building the
+region rows needs (inventories with their parts, which recipients are still contact persons)
+in a fixed number of queries. Each row is then claimed and marked sent in one UPDATE of the row
+locked ``FOR UPDATE SKIP LOCKED`` (which also re-checks that it is still due), handed to SMTP
+and given its audit entry, in a transaction of its own: two queries per sent row. All rows of a
+sweep go out over one SMTP connection, opened at the first message and reopened only after a
+failure.
+"""
+
+import contextlib
 import datetime
 import logging
 from collections import Counter
 
 from django.core.exceptions import PermissionDenied
+from django.core.mail import get_connection
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventories.models import AuditEvent
 from inventories.services.audit import audit_record
-from portal.emails import send_email
+from portal.emails import Email, send_email
 from reminders.models import Reminder
 
-from .content import SkipReminder, region_email, staff_email
+from .content import Prefetched, SkipReminder, region_email, reminders_prefetch, staff_email
 from .planning import reminders_plan_due
 
 logger = logging.getLogger(__name__)
@@ -35,6 +47,37 @@ def _backoff(attempts: int) -> datetime.timedelta:
 #: Rows the sweep tries to send: pending ones, and failed ones whose step may still be current
 #: (building the message skips a row that a later step or a new deadline superseded).
 RETRIED = (Reminder.Status.PENDING, Reminder.Status.FAILED)
+
+#: Due rows read, checked and built together (each is still claimed and recorded on its own).
+BATCH_SIZE = 200
+
+
+class Mailer:
+    """One SMTP connection for many messages (Django's ``get_connection()``, opened once).
+
+    Opened at the first message; after a failure it is closed and the next message opens a new
+    one, so one refused message or a dropped connection costs that message only.
+    """
+
+    def __init__(self):
+        self._backend = None
+
+    def send(self, email: Email) -> None:
+        if self._backend is None:
+            backend = get_connection(fail_silently=False)
+            backend.open()
+            self._backend = backend
+        try:
+            send_email(email, connection=self._backend)
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        backend, self._backend = self._backend, None
+        if backend is not None:
+            with contextlib.suppress(Exception):  # a broken connection has nothing to flush
+                backend.close()
 
 
 def _save(reminder, now, *fields):
@@ -63,25 +106,55 @@ def _attempt_failed(reminder, exc, now) -> str:
     return outcome
 
 
+def _build(reminder, now, prefetched: Prefetched | None):
+    """The row's e-mail and inventory; raises ``SkipReminder`` when the row no longer applies.
+
+    A savepoint (or a transaction of its own) where building reads the database (a staff row,
+    or a row sent on its own): should that fail, the row can still record the failed attempt,
+    and one broken row never blocks the rows after it. A region row of a batch is built from
+    what was read for the batch, without the database.
+    """
+    reads = reminder.is_staff_row or prefetched is None
+    with transaction.atomic() if reads else contextlib.nullcontext():
+        if reminder.is_staff_row:
+            return staff_email(reminder, now), None
+        if prefetched is None:
+            prefetched = reminders_prefetch([reminder])
+        return region_email(reminder, now, prefetched)
+
+
+def _audit_sent(reminder, inventory) -> None:
+    if reminder.is_staff_row:
+        return
+    audit_record(
+        action=AuditEvent.Action.REMINDER_SENT,
+        inventory=inventory,
+        round=reminder.round,
+        region=reminder.region,
+        message=_("%(kind)s till %(recipient)s")
+        % {"kind": reminder.get_kind_display(), "recipient": reminder.recipient},
+        data={
+            "reminder": reminder.pk,
+            "kind": reminder.kind,
+            "step": reminder.step,
+            "recipient": reminder.recipient,
+            "message_id": reminder.message_id,
+        },
+    )
+
+
 def reminder_deliver(reminder, *, now=None) -> str:
     """Send one pending ledger row if it still applies; record the outcome on the row.
 
     The caller holds the row locked (``select_for_update``) in a transaction, as
-    ``reminders_send_due`` and ``reminder_send`` do. Returns the row's new status, or
-    ``"retry"`` when the attempt failed and another one is scheduled.
+    ``reminder_send`` does. Returns the row's new status, or ``"retry"`` when the attempt
+    failed and another one is scheduled.
     """
     now = now or timezone.now()
     if reminder.status not in RETRIED:
         return reminder.status
-    inventory = None
     try:
-        # A savepoint: should building the message fail in the database, the row can still
-        # record the failed attempt, and one broken row never blocks the rows after it.
-        with transaction.atomic():
-            if reminder.is_staff_row:
-                email = staff_email(reminder, now)
-            else:
-                email, inventory = region_email(reminder, now)
+        email, inventory = _build(reminder, now, None)
     except SkipReminder as reason:
         reminder.status = Reminder.Status.SKIPPED
         reminder.note = str(reason)[:300]
@@ -101,49 +174,117 @@ def reminder_deliver(reminder, *, now=None) -> str:
     reminder.sent_at = timezone.now()
     reminder.last_error = ""
     _save(reminder, now, "attempts", "status", "sent_at", "last_error")
-    if not reminder.is_staff_row:
-        audit_record(
-            action=AuditEvent.Action.REMINDER_SENT,
-            inventory=inventory,
-            round=reminder.round,
-            region=reminder.region,
-            message=_("%(kind)s till %(recipient)s")
-            % {"kind": reminder.get_kind_display(), "recipient": reminder.recipient},
-            data={
-                "reminder": reminder.pk,
-                "kind": reminder.kind,
-                "step": reminder.step,
-                "recipient": reminder.recipient,
-                "message_id": reminder.message_id,
-            },
-        )
+    _audit_sent(reminder, inventory)
     return reminder.status
 
 
 def _claim(queryset):
-    # No select_related: the sweep runs this every few minutes and usually finds nothing, so
-    # keep it a plain query; a claimed row loads its round, region and user when it is sent.
     return queryset.select_for_update(skip_locked=True).first()
+
+
+def _due(now):
+    return Reminder.objects.filter(status__in=RETRIED, next_attempt_at__lte=now)
+
+
+def _due_batch(now, after) -> list[Reminder]:
+    """The next ``BATCH_SIZE`` due rows after ``after`` (next attempt, id), unlocked."""
+    queryset = _due(now)
+    if after is not None:
+        at, pk = after
+        queryset = queryset.filter(Q(next_attempt_at__gt=at) | Q(next_attempt_at=at, pk__gt=pk))
+    return list(
+        queryset.select_related("round", "region", "user").order_by("next_attempt_at", "id")[
+            :BATCH_SIZE
+        ]
+    )
+
+
+def _claim_and_record(pk, now, **values) -> bool:
+    """Claim the row (if still due and no other sweep holds it) and write ``values`` to it, in
+    one statement: an UPDATE of the row locked with ``FOR UPDATE SKIP LOCKED``. The row stays
+    locked until the caller's transaction ends. False if the row was not claimed."""
+    locked = (
+        Reminder.objects.filter(pk=pk).order_by().select_for_update(skip_locked=True).values("pk")
+    )
+    return _due(now).filter(pk__in=locked).update(updated_at=now, **values) == 1
+
+
+def _failed(candidate, exc, now) -> str | None:
+    """Record a failed attempt on the row, unless another sweep holds it or has dealt with it."""
+    with transaction.atomic():
+        reminder = _claim(_due(now).filter(pk=candidate.pk))
+        if reminder is None:
+            return None
+        return _attempt_failed(reminder, exc, now)
+
+
+def _deliver_batch_row(candidate, *, now, prefetched, mailer) -> str | None:
+    """Send one row of a batch and record it; None if another sweep has it or dealt with it.
+
+    The row is claimed and marked sent in one statement, the e-mail handed to SMTP and the
+    audit entry written, all in one transaction (two queries): a crash before the commit leaves
+    the row pending and unlocked, and only a crash between the SMTP server's "250 OK" and the
+    commit sends it again (with the same Message-ID). A failed send rolls the claim back and is
+    recorded as a failed attempt.
+    """
+    try:
+        email, inventory = _build(candidate, now, prefetched)
+    except SkipReminder as reason:
+        with transaction.atomic():
+            claimed = _claim_and_record(
+                candidate.pk, now, status=Reminder.Status.SKIPPED, note=str(reason)[:300]
+            )
+        return Reminder.Status.SKIPPED if claimed else None
+    except Exception as exc:  # noqa: BLE001 - recorded on the row and retried like SMTP errors
+        logger.exception("Reminder %s could not be built", candidate.pk)
+        return _failed(candidate, exc, now)
+
+    try:
+        with transaction.atomic():
+            claimed = _claim_and_record(
+                candidate.pk,
+                now,
+                status=Reminder.Status.SENT,
+                attempts=F("attempts") + 1,
+                sent_at=timezone.now(),
+                last_error="",
+            )
+            if not claimed:
+                return None
+            mailer.send(email)  # an exception rolls the claim back
+            _audit_sent(candidate, inventory)
+    except Exception as exc:  # noqa: BLE001 - any failure to hand over the message is recorded
+        return _failed(candidate, exc, now)
+    return Reminder.Status.SENT
 
 
 def reminders_send_due(*, now=None) -> Counter:
     """Send every pending ledger row whose (next) attempt is due; safe to run many at once.
 
-    Each row is claimed with ``select_for_update(skip_locked=True)`` in its own transaction and
-    stays locked while it is sent, so a concurrent sweep skips it and never sends it again.
+    Rows are read in batches (with what building them needs); each row is then claimed with
+    ``FOR UPDATE SKIP LOCKED`` in its own transaction and stays locked while it is sent and
+    recorded, so a concurrent sweep skips it and never sends it again, and a crash leaves every
+    row either sent and recorded or pending. One SMTP connection serves the whole sweep.
     Returns how many rows ended in each outcome.
     """
     now = now or timezone.now()
     outcomes: Counter[str] = Counter()
-    seen = set()
-    due = Reminder.objects.filter(status__in=RETRIED, next_attempt_at__lte=now)
-    while True:
-        with transaction.atomic():
-            reminder = _claim(due.order_by("next_attempt_at", "id"))
-            if reminder is None or reminder.pk in seen:
-                break
-            seen.add(reminder.pk)
-            outcomes[reminder_deliver(reminder, now=now)] += 1
+    mailer = Mailer()
+    after = None
+    try:
+        while batch := _due_batch(now, after):
+            after = (batch[-1].next_attempt_at, batch[-1].pk)
+            prefetched = reminders_prefetch(batch)
+            for candidate in batch:
+                outcome = _deliver_batch_row(
+                    candidate, now=now, prefetched=prefetched, mailer=mailer
+                )
+                if outcome is not None:
+                    outcomes[outcome] += 1
+            if len(batch) < BATCH_SIZE:
+                break  # that was the last one
+    finally:
+        mailer.close()
     return outcomes
 
 
@@ -154,9 +295,7 @@ def reminder_send(*, reminder_id, now=None) -> str | None:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        reminder = _claim(
-            Reminder.objects.filter(pk=reminder_id, status__in=RETRIED, next_attempt_at__lte=now)
-        )
+        reminder = _claim(_due(now).filter(pk=reminder_id))
         if reminder is None:
             return None
         return reminder_deliver(reminder, now=now)
