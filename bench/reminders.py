@@ -36,7 +36,6 @@ counted), one SMTP connection, and 7,700 sent rows in under 30 s. Exits 1 when a
 
 import datetime
 import os
-import secrets
 import shutil
 import socket
 import sys
@@ -57,6 +56,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from throwaway import database_create  # noqa: E402
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime.datetime(2031, 3, 3, 8, 0, tzinfo=STOCKHOLM)
@@ -64,16 +64,6 @@ FIVE_MINUTES = datetime.timedelta(minutes=5)
 DAYS_AHEAD = [1, 3, 7, 14, 30]
 REGIONS = 100
 PER_ROUND = REGIONS  # every active region takes part in every round: one inventory each
-
-
-def create_database() -> str:
-    test = connection.settings_dict.setdefault("TEST", {})
-    if connection.vendor == "sqlite":
-        test["NAME"] = str(Path(TMP) / "bench.sqlite3")
-    else:
-        # Unique to this run: never another run's (or anyone's) database.
-        test["NAME"] = f"portal_bench_reminders_{os.getpid()}_{secrets.token_hex(4)}"
-    return connection.creation.create_test_db(verbosity=0, autoclobber=False, keepdb=False)
 
 
 def generate_regions():
@@ -367,7 +357,7 @@ def measure_sweep(label, sink):
 
 def main():
     sweep_at = os.environ.get("BENCH_SWEEP_ROWS", "10000").replace(",", "").replace("_", "")
-    old_name = create_database()
+    old_name = database_create("reminders", TMP)
     sink = SmtpSink()
     failed = False
     try:

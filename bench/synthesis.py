@@ -19,7 +19,6 @@ query count differs between the two sizes.
 
 import datetime
 import os
-import secrets
 import shutil
 import statistics
 import sys
@@ -40,6 +39,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
+from throwaway import database_create  # noqa: E402
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 IN_ROUND = datetime.datetime(2019, 11, 15, 10, 0, tzinfo=STOCKHOLM)
@@ -48,16 +48,6 @@ INTERVENTIONS = 30
 GOALS = 15
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 GOAL_SECONDS = 1.0
-
-
-def create_database() -> str:
-    test = connection.settings_dict.setdefault("TEST", {})
-    if connection.vendor == "sqlite":
-        test["NAME"] = str(Path(TMP) / "bench.sqlite3")
-    else:
-        # Unique to this run: never another run's (or anyone's) database.
-        test["NAME"] = f"portal_bench_synthesis_{os.getpid()}_{secrets.token_hex(4)}"
-    return connection.creation.create_test_db(verbosity=0, autoclobber=False, keepdb=False)
 
 
 def seed_first():
@@ -138,7 +128,7 @@ def main() -> int:
     from staff.tests.bulk import copy_versions, regions_up_to
 
     old_name = connection.settings_dict["NAME"]
-    create_database()
+    database_create("synthesis", TMP)
     try:
         version = seed_first()
         client = staff_client()
