@@ -64,13 +64,11 @@ class CachedPartsNode(template.Node):
         self.nodelist, self.kind, self.inventory, self.extra = nodelist, kind, inventory, extra
 
     def render(self, context):
-        record = self.inventory.resolve(context)
-        if record is None:
+        record, kind = self.inventory.resolve(context), self.kind.resolve(context)
+        if record is None or not kind:
             return self.nodelist.render(context)
         make_key = version_fragment_key if isinstance(record, InventoryVersion) else fragment_key
-        key = make_key(
-            self.kind.resolve(context), record, *(v.resolve(context) for v in self.extra)
-        )
+        key = make_key(kind, record, *(v.resolve(context) for v in self.extra))
         html = cache.get(key)
         if html is None:
             with context.push(csrf_token=CSRF_PLACEHOLDER):
@@ -88,7 +86,9 @@ def cachedparts(parser, token):
     only when the key changes; given a submitted version instead, for that version for good
     (``version_fragment_key``). ``extra`` names whatever else the block depends on (e.g. whether
     the viewer may edit); everything the block shows must be derived from the parts or named
-    there. Pass the block's data lazily so that a cached block costs no queries."""
+    there. Pass the block's data lazily so that a cached block costs no queries. An empty kind
+    (e.g. ``None`` from the view) renders the block without the cache: a form with what the user
+    typed, say."""
     bits = token.split_contents()
     if len(bits) < 3:
         raise template.TemplateSyntaxError("cachedparts needs a kind and an inventory")

@@ -132,6 +132,66 @@ def test_review_and_start_page_show_del_1_and_the_checklist_as_saved_now(
     assert "1 sak saknas" in _html(reader, start)
 
 
+def _part1_form(html):
+    return html.split('id="part-form"')[1].split("</form>")[0]
+
+
+def test_del_1_form_shows_texts_and_budget_lines_saved_after_it_was_cached(
+    region, contact, deputy, inventory
+):
+    writer, reader = _signed_in(contact), _signed_in(deputy)
+    part1 = inventory_url("part1", region)
+    state = inventory.current_state
+    _html(writer, part1), _html(reader, part1)  # the form as saved, cached for this revision
+
+    texts = {name: getattr(state, name) for name in state.TEXT_FIELDS}
+    texts["context"] = "Ett nytt nuläge, sparat efter att formuläret låg i cachen åäö."
+    lines = [("Processledning", "60 000"), ("Analys av <behov> & läge", "25 000")]
+    response = writer.post(part1, part1_post(revision=state.revision, texts=texts, lines=lines))
+    assert response.status_code == 302
+
+    state.refresh_from_db()
+    for client in (writer, reader):
+        form = _part1_form(_html(client, part1))
+        assert "Ett nytt nuläge, sparat efter att formuläret låg i cachen åäö." in form
+        assert 'value="Analys av &lt;behov&gt; &amp; läge"' in form
+        assert f'name="revision" value="{state.revision}"' in _html(client, part1)
+        assert 'name="budget-1-amount" value="25 000"' in form
+
+
+def test_del_1_form_is_rendered_anew_for_what_was_typed(region, contact, inventory):
+    client = _signed_in(contact)
+    part1 = inventory_url("part1", region)
+    _html(client, part1)
+    state = inventory.current_state
+    data = part1_post(revision=state.revision, lines=[("Processledning", "inte ett belopp")])
+    response = client.post(part1, data)
+    assert response.status_code == 400
+    form = _part1_form(response.content.decode())
+    assert 'value="inte ett belopp"' in form and 'aria-invalid="true"' in form
+    assert 'aria-invalid="true"' not in _part1_form(_html(client, part1))  # as saved again
+
+
+def test_del_1_form_shows_the_rounds_help_texts_and_review_messages_at_once(
+    region, contact, inventory
+):
+    from inventories.models import FieldGuidance
+
+    client = _signed_in(contact)
+    part1 = inventory_url("part1", region)
+    state = inventory.current_state
+    state.context = ""
+    state.save()
+    assert 'aria-invalid="true"' not in _part1_form(_html(client, part1))
+    # review mode (?granska=1) names what is missing next to the field; the same revision
+    assert 'aria-invalid="true"' in _part1_form(_html(client, part1 + "?granska=1"))
+
+    FieldGuidance.objects.create(
+        round=inventory.round, field="current_state.context", help_text="Omgångens egen hjälptext."
+    )
+    assert "Omgångens egen hjälptext." in _part1_form(_html(client, part1))
+
+
 def test_del_3_shows_a_goal_saved_after_the_list_was_cached(region, contact, deputy, inventory):
     writer, reader = _signed_in(contact), _signed_in(deputy)
     part3 = inventory_url("part3", region)

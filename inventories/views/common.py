@@ -2,6 +2,7 @@
 with an error summary, and turning a service's errors into messages next to the fields."""
 
 import functools
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -212,11 +213,23 @@ def _completion_notices(page, context, step, form):
         form.field_notices = page.open_items.field_notices(part, page.inventory)
 
 
+def guidance_key(guidance: dict) -> str:
+    """A short digest of a form's help texts and examples as shown in the active language."""
+    text = "\x1f".join(
+        f"{name}\x1e{help_text}\x1e{example}"
+        for name, (help_text, example) in sorted(guidance.items())
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def render_page(page, template, context, *, step, title, status=200, error_items=()):
     error_items = list(error_items)
     form = context.get("form")
     if getattr(form, "GUIDANCE", ""):
-        form.apply_guidance(field_help(page.round, form.GUIDANCE))
+        guidance = field_help(page.round, form.GUIDANCE)
+        form.apply_guidance(guidance)
+        # The round's own help texts (staff edit them) name a form cached in {% cachedparts %}.
+        context.setdefault("guidance_key", guidance_key(guidance))
     _completion_notices(page, context, step, form)
     return render(
         page.request,

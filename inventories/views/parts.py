@@ -131,12 +131,15 @@ def part1(request, region_slug, round_slug):
             | {"revision": state.revision},
             review_errors=review,
         )
-        formset = BudgetFormSet(
-            initial=[
-                {"description": line.description, "amount": line.amount, "spent": line.spent}
-                for line in budget_lines_load(page.inventory).budget_lines.all()
-            ],
-            prefix=BUDGET_PREFIX,
+        # Built only when the cached form ({% cachedparts %}) is missing: no query otherwise.
+        formset = page.lazy(
+            lambda page: BudgetFormSet(
+                initial=[
+                    {"description": line.description, "amount": line.amount, "spent": line.spent}
+                    for line in budget_lines_load(page.inventory).budget_lines.all()
+                ],
+                prefix=BUDGET_PREFIX,
+            )
         )
     error_items = []
     if not added_row:
@@ -144,7 +147,7 @@ def part1(request, region_slug, round_slug):
             {"anchor": "id_budget", "label": _("Budget"), "message": str(message)}
             for message in budget_errors
         ]
-        if formset.is_bound:
+        if request.method == "POST":
             error_items += formset.error_items()
     return render_page(
         page,
@@ -159,6 +162,8 @@ def part1(request, region_slug, round_slug):
             "missing": missing_links(page, 1) if page.review else [],
             "added_row": added_row,
             "show_form": page.editable or request.method == "POST",
+            # The form as saved (a GET) is the same for everyone who may edit this revision.
+            "form_cache": "part1-form" if request.method != "POST" else None,
             "part1": page.lazy(lambda page: display.part1(budget_lines_load(page.inventory))),
         },
         step="part1",
@@ -244,6 +249,8 @@ def part3(request, region_slug, round_slug):
             "form": form,
             "conflict": conflict,
             "show_form": page.editable or request.method == "POST",
+            # The form as saved (a GET) is the same for everyone who may edit this revision.
+            "form_cache": "part1-form" if request.method != "POST" else None,
             "part3": display.part3(page.inventory),
             "goals": page.lazy(
                 lambda page: with_notices(
