@@ -249,8 +249,6 @@ def part3(request, region_slug, round_slug):
             "form": form,
             "conflict": conflict,
             "show_form": page.editable or request.method == "POST",
-            # The form as saved (a GET) is the same for everyone who may edit this revision.
-            "form_cache": "part1-form" if request.method != "POST" else None,
             "part3": display.part3(page.inventory),
             "goals": page.lazy(
                 lambda page: with_notices(
