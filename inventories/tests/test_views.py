@@ -988,6 +988,21 @@ def test_add_goal_saves_the_texts_typed_above_first(signed_in, region, inventory
     assert TargetState.objects.get(inventory=inventory).target_state == "Igen"
 
 
+@pytest.mark.parametrize("hostile", ["²", "99999999999999999999", "-1", "x"])
+def test_edit_goal_that_is_no_goal_saves_and_goes_on_as_usual(
+    signed_in, region, inventory, hostile
+):
+    """A posted "Ändra" that names no goal of this inventory saves and goes on as any save."""
+    revision = inventory.target_state.revision
+    response = signed_in.post(
+        inventory_url("part3", region),
+        part3_post(revision=revision, target_state="Sparat ändå", edit_goal=hostile),
+    )
+    assert response.status_code == 302
+    assert "/mal/" not in response.url
+    assert TargetState.objects.get(inventory=inventory).target_state == "Sparat ändå"
+
+
 def test_add_goal_with_an_error_keeps_every_typed_text(signed_in, region, inventory):
     revision = inventory.target_state.revision
     response = signed_in.post(

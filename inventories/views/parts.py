@@ -185,9 +185,12 @@ def _part3_next(page):
     if "add_goal" in post:
         return page.url("goal_add")
     goal_id = post.get("edit_goal", "")
-    if goal_id.isdigit() and any(goal.pk == int(goal_id) for goal in page.inventory.goals.all()):
-        missing = any(item.goal_id == int(goal_id) for item in page.completeness.items)
-        return page.url("goal_edit", pk=int(goal_id)) + ("?granska=1" if missing else "")
+    # ASCII digits only: str.isdigit() also takes e.g. "²", which int() refuses.
+    if goal_id.isascii() and goal_id.isdigit():
+        pk = int(goal_id)
+        if any(goal.pk == pk for goal in page.inventory.goals.all()):
+            missing = any(item.goal_id == pk for item in page.completeness.items)
+            return page.url("goal_edit", pk=pk) + ("?granska=1" if missing else "")
     return after_save_url(page, "part3", "review")
 
 

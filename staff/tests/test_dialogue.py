@@ -451,3 +451,16 @@ def test_the_extension_notice_of_a_return_carries_the_registration_number(
         f"Dnr {number}: Behovsinventeringen för Region Skåne har återsänts för komplettering"
         in (subjects)
     )
+
+
+@pytest.mark.parametrize("hostile", ["²", "١٢", "99999999999999999999", "-1", "1 OR 1=1", ""])
+def test_an_item_that_is_no_number_is_no_item(submitted, staff_user, hostile):
+    """Whatever is posted as the item, the answer is 404, never a server error."""
+    return_with_items(submitted, staff_user)
+    staff = PortalClient()
+    staff.force_login(staff_user)
+    response = staff.post(
+        staff_url("item_status", submitted.region), {"item": hostile, "status": "resolved"}
+    )
+    assert response.status_code == 404
+    assert not CompletionItem.objects.filter(status="resolved").exists()

@@ -77,9 +77,10 @@ def item_status(request, round_slug, region_slug):
     if inventory is None:
         raise Http404
     pk = request.POST.get("item", "")
+    # ASCII digits within a database integer: anything else is no item (404), never a 500.
     item = (
         CompletionItem.objects.filter(inventory=inventory, pk=int(pk)).first()
-        if pk.isdigit()
+        if pk.isascii() and pk.isdigit() and int(pk) < 2**31
         else None
     )
     if item is None:
