@@ -1,0 +1,324 @@
+"""Hostile values in every query parameter, path id and hidden field: never a server error.
+
+Every role sends them (a signed-in staff member with the second factor, a contact person). A
+400, 404, 302 or 200 are all acceptable answers; a 500 never is, and "<script>" sent in is never
+given back unescaped.
+"""
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from inventories.models import Inventory
+from inventories.tests.pages import IN_ROUND, inventory_url, part1_post, part3_post
+from regions.models import ContactPerson
+from staff.models import SynthesisReport
+from staff.tests.review_helpers import store_pdf, submitted_inventory
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = [
+    "²",
+    "١٢",
+    "-1",
+    "0",
+    "99999999999999999999",
+    "x" * 5000,
+    "<script>",
+    "'",
+    "\x00",
+    "../../etc/passwd",
+    "1,2",
+    "",
+]
+#: What the int path converter lets through that is still no object.
+HOSTILE_IDS = ["0", "00000", "99999999999999999999", "9223372036854775808"]
+
+
+def assert_no_server_error(response, sent):
+    assert response.status_code < 500, (sent, response.status_code)
+    if response.status_code == 200 and not response.streaming:
+        body = response.content.decode(errors="replace")
+        assert "<script>" not in body, sent
+
+
+def hammer(client, url, params):
+    """GET ``url`` with every hostile value in each of ``params``, alone and repeated."""
+    for name in params:
+        for value in HOSTILE:
+            assert_no_server_error(client.get(url, {name: value}), (url, name, value))
+        assert_no_server_error(client.get(url, {name: ["1", "²", "<script>"]}), (url, name))
+    assert_no_server_error(client.get(url, {name: "<script>" for name in params}), url)
+
+
+@pytest.fixture
+def submitted(region, contact, staff_user):
+    inventory, version = submitted_inventory(region=region, user=contact)
+    store_pdf(version)
+    report = SynthesisReport.objects.create(round=inventory.round, requested_by=staff_user)
+    return inventory, version, report
+
+
+@pytest.fixture
+def staff(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+FILTERS = ["region", "area", "dimension", "effect", "priority", "status", "ground", "drafts"]
+ROUND_PAGES = {
+    "board": ["mina"],
+    "synthesis": FILTERS,
+    "synthesis_interventions": FILTERS,
+    "synthesis_goals": FILTERS,
+    "synthesis_search": ["q", "region", "drafts"],
+    "synthesis_compare": ["field", "region", "drafts"],
+    "synthesis_reports": ["page"],
+    "export_xlsx": ["tabell", *FILTERS],
+    "export_csv": ["tabell", *FILTERS],
+}
+REGION_PAGES = {
+    "inventory": ["typ", "punkt"],
+    "audit": ["typ"],
+    "dialogue": ["punkt"],
+    "contacts": ["page"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROUND_PAGES))
+def test_staff_round_pages_take_hostile_parameters(staff, submitted, name):
+    url = reverse(f"staff:{name}", kwargs={"round_slug": "2019"})
+    hammer(staff, url, ROUND_PAGES[name])
+
+
+@pytest.mark.parametrize("name", sorted(REGION_PAGES))
+def test_staff_region_pages_take_hostile_parameters(staff, submitted, region, name):
+    url = reverse(f"staff:{name}", kwargs={"round_slug": "2019", "region_slug": region.slug})
+    hammer(staff, url, REGION_PAGES[name])
+
+
+def test_staff_version_page_takes_hostile_parameters(staff, submitted, region):
+    url = reverse(
+        "staff:version", kwargs={"round_slug": "2019", "region_slug": region.slug, "number": 1}
+    )
+    hammer(staff, url, ["mot", "diff", "version"])
+
+
+@pytest.mark.parametrize(
+    ("name", "extra"),
+    [
+        ("version", {"number": None}),
+        ("contact_deactivate", {"pk": None}),
+        ("contact_replace", {"pk": None}),
+        ("contact_invite", {"pk": None}),
+    ],
+)
+def test_staff_region_ids_out_of_range_are_not_found(staff, submitted, region, name, extra):
+    for value in HOSTILE_IDS:
+        kwargs = {"round_slug": "2019", "region_slug": region.slug}
+        kwargs.update({key: value for key in extra})
+        url = reverse(f"staff:{name}", kwargs=kwargs)
+        for method in (staff.get, staff.post):
+            response = method(url)
+            assert response.status_code < 500, (url, response.status_code)
+
+
+@pytest.mark.parametrize(
+    "name", ["synthesis_report", "synthesis_report_status", "synthesis_report_download"]
+)
+def test_staff_report_ids_out_of_range_are_not_found(staff, submitted, name):
+    for value in HOSTILE_IDS:
+        url = reverse(f"staff:{name}", kwargs={"round_slug": "2019", "report_id": value})
+        response = staff.get(url)
+        assert response.status_code == 404, (url, response.status_code)
+
+
+def test_staff_hostile_slugs_are_not_found(staff, submitted):
+    for slug in ["x" * 300, "0", "-1", "__"]:
+        assert staff.get(reverse("staff:board", kwargs={"round_slug": slug})).status_code == 404
+        url = reverse("staff:inventory", kwargs={"round_slug": "2019", "region_slug": slug})
+        assert staff.get(url).status_code == 404
+
+
+def test_staff_posts_with_hostile_hidden_fields(staff, submitted, region):
+    kwargs = {"round_slug": "2019", "region_slug": region.slug}
+    for value in HOSTILE:
+        for name, data in [
+            ("item_status", {"item": value, "status": value}),
+            ("assign", {"handlaggare": value}),
+            ("extend", {"new_date": value, "new_time": value, "reason": value}),
+            (
+                "return",
+                {
+                    "message": "Komplettera.",
+                    "due_date": value,
+                    "items-TOTAL_FORMS": value,
+                    "items-INITIAL_FORMS": value,
+                    "items-0-anchor": value,
+                    "items-0-text": "x",
+                },
+            ),
+            ("dialogue", {"item": value, "text": "Fråga"}),
+        ]:
+            response = staff.post(reverse(f"staff:{name}", kwargs=kwargs), data)
+            assert_no_server_error(response, (name, value))
+
+
+@pytest.fixture
+def contact_client(client, contact):
+    client.force_login(contact)
+    return client
+
+
+@pytest.fixture
+def opened(region, contact):
+    from inventories.tests.factories import open_inventory, round_2019
+
+    with time_machine.travel(IN_ROUND, tick=False):
+        return open_inventory(round=round_2019(), region=region, user=contact)
+
+
+CONTACT_PAGES = ["part1", "part2", "part3", "review", "dialogue", "attachments", "about"]
+
+
+@pytest.mark.parametrize("name", CONTACT_PAGES)
+def test_contact_pages_take_hostile_parameters(contact_client, opened, region, name):
+    with time_machine.travel(IN_ROUND, tick=False):
+        hammer(contact_client, inventory_url(name, region), ["granska", "punkt", "goto"])
+
+
+def test_contact_start_and_item_pages_take_hostile_parameters(contact_client, opened, region):
+    with time_machine.travel(IN_ROUND, tick=False):
+        hammer(contact_client, reverse("inventories:start", args=[region.slug]), ["granska"])
+        item = opened.interventions.first()
+        goal = opened.goals.first()
+        hammer(contact_client, inventory_url("intervention_edit", region, pk=item.pk), ["granska"])
+        hammer(contact_client, inventory_url("goal_edit", region, pk=goal.pk), ["granska"])
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "intervention_edit",
+        "intervention_delete",
+        "intervention_move",
+        "goal_edit",
+        "goal_delete",
+        "goal_move",
+        "attachment_download",
+        "receipt",
+        "version_pdf",
+    ],
+)
+def test_contact_ids_out_of_range_are_not_found(contact_client, opened, region, name):
+    key = "number" if name in {"receipt", "version_pdf"} else "pk"
+    with time_machine.travel(IN_ROUND, tick=False):
+        for value in HOSTILE_IDS:
+            url = inventory_url(name, region, **{key: value})
+            for method in (contact_client.get, contact_client.post):
+                response = method(url)
+                assert response.status_code < 500, (url, response.status_code)
+
+
+def test_contact_receipt_takes_hostile_parameters(client, submitted, contact, region):
+    client.force_login(contact)
+    hammer(client, inventory_url("receipt", region, number=1), ["granska", "punkt"])
+
+
+def test_contact_posts_with_hostile_hidden_fields(contact_client, opened, region):
+    inventory = Inventory.objects.get(pk=opened.pk)
+    with time_machine.travel(IN_ROUND, tick=False):
+        for value in HOSTILE + ["99999999"]:
+            part1 = part1_post(revision=value)
+            part1.update({"budget-TOTAL_FORMS": value, "budget-INITIAL_FORMS": value})
+            response = contact_client.post(inventory_url("part1", region), part1)
+            assert_no_server_error(response, ("part1", value))
+            part3 = part3_post(revision=value, edit_goal=value, goto=value)
+            response = contact_client.post(inventory_url("part3", region), part3)
+            assert_no_server_error(response, ("part3", value))
+            item = inventory.interventions.first()
+            for name, data in [
+                ("intervention_edit", {"revision": value, "title": "T"}),
+                ("intervention_move", {"direction": value}),
+            ]:
+                url = inventory_url(name, region, pk=item.pk)
+                assert_no_server_error(contact_client.post(url, data), (name, value))
+            response = contact_client.post(
+                inventory_url("dialogue", region), {"item": value, "text": "Fråga"}
+            )
+            assert_no_server_error(response, ("dialogue", value))
+            response = contact_client.post(inventory_url("submit", region), {"confirm": value})
+            assert_no_server_error(response, ("submit", value))
+
+
+def test_a_bad_revision_re_renders_del_1_with_a_swedish_error(contact_client, opened, region):
+    with time_machine.travel(IN_ROUND, tick=False):
+        data = part1_post(revision="²", texts={"context": "Skrivet av mig"})
+        data["budget-TOTAL_FORMS"] = "99999999"
+        response = contact_client.post(inventory_url("part1", region), data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Skrivet av mig" in body
+    assert 'lang="sv"' in body
+    assert "Det finns fel att rätta" in body
+    assert "Sidan saknar uppgift om vilken version du ändrar. Ladda om sidan." in body
+    assert "Skicka som mest 50 formulär." in body
+
+
+def test_contact_person_of_another_region_is_refused_on_hostile_ids(client, opened, other_contact):
+    client.force_login(other_contact)
+    person = ContactPerson.objects.get(user=other_contact)
+    for value in HOSTILE_IDS:
+        url = inventory_url("receipt", person.region, number=value)
+        assert client.get(url).status_code < 500
+
+
+def test_archival_package_pages_take_hostile_ids(staff, submitted):
+    url = reverse("records:archival_packages", kwargs={"round_slug": "2019"})
+    hammer(staff, url, ["page"])
+    for value in HOSTILE_IDS:
+        url = reverse(
+            "records:archival_package_download", kwargs={"round_slug": "2019", "pk": value}
+        )
+        assert staff.get(url).status_code == 404, value
+
+
+@pytest.mark.parametrize("who", ["anonymous", "contact", "staff"])
+def test_sign_in_language_and_account_pages_take_hostile_values(client, contact, staff_user, who):
+    if who != "anonymous":
+        client.force_login(contact if who == "contact" else staff_user)
+    for name in ["login", "home", "accessibility", "privacy", "password_reset"]:
+        hammer(client, reverse(name), ["next"])
+    if who == "staff":
+        for name in ["second_factor_verify", "password_change"]:
+            hammer(client, reverse(name), ["next"])
+    for value in HOSTILE:
+        for url, data in [
+            (reverse("set_language"), {"language": value, "next": value}),
+            (reverse("login") + "?next=" + value, {"username": value, "password": value}),
+            (reverse("password_reset"), {"email": value}),
+            (reverse("session_extend"), {"next": value}),
+            (reverse("regions:invitation_request"), {"email": value}),
+        ]:
+            assert_no_server_error(client.post(url, data), (url, value))
+        for token in [value or "x", "x" * 300]:
+            url = reverse("regions:invitation_accept", args=[token]) if "/" not in token else None
+            if url:
+                assert_no_server_error(client.get(url), url)
+                response = client.post(url, {"new_password1": value, "new_password2": value})
+                assert_no_server_error(response, url)
+
+
+@pytest.mark.parametrize("value", ["²", "x", "home", "staff:home", "//angripare.example/"])
+def test_a_next_that_is_no_path_on_this_site_continues_to_the_home_page(client, staff_user, value):
+    client.force_login(staff_user)
+    response = client.get(reverse("second_factor_verify"), {"next": value})
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+
+
+def test_a_next_path_on_this_site_is_followed(client, staff_user):
+    client.force_login(staff_user)
+    response = client.get(reverse("second_factor_verify"), {"next": "/handlaggare/"})
+    assert response.status_code == 302
+    assert response.url == "/handlaggare/"
