@@ -5,6 +5,8 @@ Every role sends them (a signed-in staff member with the second factor, a contac
 given back unescaped.
 """
 
+from html.parser import HTMLParser
+
 import pytest
 import time_machine
 from django.urls import reverse
@@ -322,3 +324,142 @@ def test_a_next_path_on_this_site_is_followed(client, staff_user):
     response = client.get(reverse("second_factor_verify"), {"next": "/handlaggare/"})
     assert response.status_code == 302
     assert response.url == "/handlaggare/"
+
+
+class _PostForms(HTMLParser):
+    """The POST forms of a page: their action and the names of their fields."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[tuple[str, set[str]]] = []
+        self.buttons: set[str] = set()
+        self._current: set[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form" and (attributes.get("method") or "").lower() == "post":
+            self._current = set()
+            self.forms.append((attributes.get("action") or "", self._current))
+        elif tag in {"input", "select", "textarea", "button"} and self._current is not None:
+            if attributes.get("name") and attributes["name"] != "csrfmiddlewaretoken":
+                self._current.add(attributes["name"])
+                if tag == "button" or attributes.get("type") == "submit":
+                    self.buttons.add(attributes["name"])
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._current = None
+
+
+def post_forms(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    parser = _PostForms()
+    parser.feed(response.content.decode())
+    return [(action or url, names) for action, names in parser.forms] + [
+        (action or url, names - parser.buttons)
+        for action, names in parser.forms
+        if names & parser.buttons
+    ]
+
+
+def hammer_forms(client, url):
+    """POST every form on ``url`` with each hostile value in all its fields at once (with its
+    named buttons and, a second time, without them)."""
+    forms = post_forms(client, url)
+    assert forms, url
+    for action, names in forms:
+        if "logga-ut" in action:
+            continue
+        for value in HOSTILE:
+            response = client.post(action, {name: value for name in names})
+            assert_no_server_error(response, (action, value))
+
+
+CONTACT_FORM_PAGES = [
+    ("part1", {}),
+    ("part2", {}),
+    ("part3", {}),
+    ("intervention_add", {}),
+    ("goal_add", {}),
+    ("attachments", {}),
+    ("dialogue", {}),
+    ("review", {}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), CONTACT_FORM_PAGES)
+def test_contact_forms_take_hostile_values_in_every_field(
+    contact_client, opened, region, name, kwargs
+):
+    with time_machine.travel(IN_ROUND, tick=False):
+        hammer_forms(contact_client, inventory_url(name, region, **kwargs))
+
+
+def test_contact_item_forms_take_hostile_values_in_every_field(contact_client, opened, region):
+    with time_machine.travel(IN_ROUND, tick=False):
+        item, goal = opened.interventions.first(), opened.goals.first()
+        for name, pk in [
+            ("intervention_edit", item.pk),
+            ("goal_edit", goal.pk),
+            ("intervention_delete", item.pk),
+            ("goal_delete", goal.pk),
+        ]:
+            hammer_forms(contact_client, inventory_url(name, region, pk=pk))
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["inventory", "dialogue", "contacts", "accept", "return", "extend", "registration_number"],
+)
+def test_staff_forms_take_hostile_values_in_every_field(staff, submitted, region, name):
+    hammer_forms(
+        staff, reverse(f"staff:{name}", kwargs={"round_slug": "2019", "region_slug": region.slug})
+    )
+
+
+def test_staff_round_forms_take_hostile_values_in_every_field(staff, submitted):
+    hammer_forms(staff, reverse("staff:synthesis_reports", kwargs={"round_slug": "2019"}))
+
+
+BIG_NUMBERS = ["99999999999999999999", "9223372036854775808", "2147483648", "-2147483649", "1e400"]
+EDGE_DATES = ["9999-12-31", "0001-01-01", "2019-02-30", "١٢-١٢-٢٠٢٠"]
+
+
+def test_one_hostile_value_in_an_otherwise_valid_intervention(contact_client, opened, region):
+    from inventories.tests.pages import intervention_post
+
+    fields = ["cost", "y2020_sought", "y2020_own", "y2021_other", "start_date", "end_date"]
+    with time_machine.travel(IN_ROUND, tick=False):
+        url = inventory_url("intervention_add", region)
+        for field in fields:
+            for value in BIG_NUMBERS + EDGE_DATES + HOSTILE:
+                response = contact_client.post(url, intervention_post(**{field: value}))
+                assert_no_server_error(response, (field, value))
+
+
+def test_one_hostile_value_in_an_otherwise_valid_del_1(contact_client, opened, region):
+    with time_machine.travel(IN_ROUND, tick=False):
+        for value in BIG_NUMBERS + HOSTILE:
+            revision = Inventory.objects.get(pk=opened.pk).current_state.revision
+            data = part1_post(revision=revision, lines=[("Rad", value)])
+            response = contact_client.post(inventory_url("part1", region), data)
+            assert_no_server_error(response, ("amount", value))
+
+
+def test_one_hostile_value_in_an_otherwise_valid_staff_form(staff, submitted, region):
+    kwargs = {"round_slug": "2019", "region_slug": region.slug}
+    for value in EDGE_DATES + HOSTILE:
+        data = {"new_date": value, "new_time": "23:59", "reason": "Sjukdom."}
+        response = staff.post(reverse("staff:extend", kwargs=kwargs), data)
+        assert_no_server_error(response, ("extend", value))
+        data = {
+            "message": "Komplettera.",
+            "due_date": value,
+            "punkter-TOTAL_FORMS": "1",
+            "punkter-INITIAL_FORMS": "0",
+            "punkter-0-anchor": "",
+            "punkter-0-text": "Mer text.",
+        }
+        response = staff.post(reverse("staff:return", kwargs=kwargs), data)
+        assert_no_server_error(response, ("return", value))
