@@ -463,3 +463,75 @@ def test_one_hostile_value_in_an_otherwise_valid_staff_form(staff, submitted, re
         }
         response = staff.post(reverse("staff:return", kwargs=kwargs), data)
         assert_no_server_error(response, ("return", value))
+
+
+def test_one_hostile_value_in_an_otherwise_valid_goal(contact_client, opened, region):
+    from inventories.tests.pages import goal_post
+
+    goal = opened.goals.first()
+    with time_machine.travel(IN_ROUND, tick=False):
+        for value in BIG_NUMBERS + EDGE_DATES + HOSTILE:
+            for data in [
+                goal_post(target_date=value),
+                goal_post(interventions=[value]),
+                goal_post(effects=[value], revision=value),
+            ]:
+                for url in [
+                    inventory_url("goal_add", region),
+                    inventory_url("goal_edit", region, pk=goal.pk),
+                ]:
+                    assert_no_server_error(contact_client.post(url, data), (url, value))
+
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
+
+
+def test_hostile_file_names_and_kinds_in_an_upload(contact_client, opened, region):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    names = [*HOSTILE[:-1], "../../etc/passwd.pdf", "a\x00b.pdf", "x" * 5000 + ".pdf", ".pdf"]
+    names += ["a\r\nSet-Cookie: x=1.pdf", "a\nb.pdf", 'a"b;c.pdf', "\u202egpj.pdf"]
+    with time_machine.travel(IN_ROUND, tick=False):
+        url = inventory_url("attachments", region)
+        for name in names:
+            upload = SimpleUploadedFile(name, PDF)
+            response = contact_client.post(
+                url, {"kind": "strategy", "description": name, "file": upload}
+            )
+            assert_no_server_error(response, ("file name", name[:40]))
+        for value in HOSTILE:
+            upload = SimpleUploadedFile("strategi.pdf", PDF)
+            response = contact_client.post(
+                url, {"kind": value, "description": value, "file": upload}
+            )
+            assert_no_server_error(response, ("kind", value[:40]))
+        page = contact_client.get(url)
+        assert_no_server_error(page, "attachments")
+        from inventories.models import Attachment
+
+        attachments = Attachment.objects.filter(inventory=opened)
+        assert attachments.exists()
+        attachments.update(status=Attachment.Status.CLEAN)
+        for attachment in attachments:
+            download = inventory_url("attachment_download", region, pk=attachment.pk)
+            response = contact_client.get(download)
+            assert response.status_code == 200, attachment.original_name
+            assert "\n" not in response["Content-Disposition"]
+
+
+def test_staff_contact_person_forms_take_hostile_values(staff, submitted, region, contact):
+    pk = ContactPerson.objects.get(user=contact).pk
+    kwargs = {"round_slug": "2019", "region_slug": region.slug, "pk": pk}
+    hammer_forms(staff, reverse("staff:contact_replace", kwargs=kwargs))
+    for name in ["contact_deactivate", "contact_invite"]:
+        for value in HOSTILE:
+            response = staff.post(reverse(f"staff:{name}", kwargs=kwargs), {"next": value})
+            assert_no_server_error(response, (name, value))
+
+
+def test_staff_chart_takes_hostile_names_and_filters(staff, submitted):
+    url = reverse("staff:synthesis_chart", kwargs={"round_slug": "2019", "chart": "programar"})
+    hammer(staff, url, FILTERS)
+    for chart in ["x" * 300, "0", "-", "__"]:
+        url = reverse("staff:synthesis_chart", kwargs={"round_slug": "2019", "chart": chart})
+        assert staff.get(url).status_code == 404, chart
