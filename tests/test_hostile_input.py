@@ -376,7 +376,7 @@ def hammer_forms(client, url):
             assert_no_server_error(response, (action, value))
 
 
-CONTACT_FORM_PAGES = [
+CONTACT_FORM_PAGES: list[tuple[str, dict[str, int]]] = [
     ("part1", {}),
     ("part2", {}),
     ("part3", {}),
