@@ -560,3 +560,35 @@ def test_hostile_headers_and_cookies(client, contact, value):
         client.post(reverse("set_language"), {"language": "en", "next": "/"}, **headers),
     ]:
         assert_no_server_error(response, value)
+
+
+def test_staff_on_the_contact_persons_pages_with_hostile_parameters(staff, submitted, region):
+    for name in ["part1", "part2", "part3", "review", "dialogue", "attachments"]:
+        hammer(staff, inventory_url(name, region), ["granska", "punkt"])
+    hammer(staff, inventory_url("receipt", region, number=1), ["granska"])
+
+
+def test_a_contact_person_on_staff_pages_with_hostile_parameters(contact_client, submitted):
+    for name in ["board", "synthesis", "synthesis_search", "export_csv"]:
+        url = reverse(f"staff:{name}", kwargs={"round_slug": "2019"})
+        for value in HOSTILE:
+            response = contact_client.get(url, {"q": value, "region": value, "tabell": value})
+            assert response.status_code in {302, 403, 404}, (url, value)
+
+
+ADMIN_PARAMETERS = ["q", "o", "p", "status", "e", "region__id__exact", "round__id__exact"]
+
+
+def test_the_admin_takes_hostile_parameters_and_ids(staff, submitted):
+    from django.contrib import admin
+
+    for model in admin.site._registry:
+        info = (model._meta.app_label, model._meta.model_name)
+        url = reverse("admin:{}_{}_changelist".format(*info))
+        for name in ADMIN_PARAMETERS:
+            for value in ["²", "99999999999999999999", "<script>", "\x00"]:
+                response = staff.get(url, {name: value})
+                assert_no_server_error(response, (url, name, value))
+        for object_id in ["²", "0", "99999999999999999999", "'", "x" * 300]:
+            change = reverse("admin:{}_{}_change".format(*info), args=[object_id])
+            assert staff.get(change).status_code < 500, change
