@@ -592,3 +592,19 @@ def test_the_admin_takes_hostile_parameters_and_ids(staff, submitted):
         for object_id in ["²", "0", "99999999999999999999", "'", "x" * 300]:
             change = reverse("admin:{}_{}_change".format(*info), args=[object_id])
             assert staff.get(change).status_code < 500, change
+
+
+@pytest.mark.parametrize("query", ["q=a%00b", "a%00=1", "o=%00&o=1"])
+def test_a_nul_in_the_query_string_gets_the_swedish_400_page(staff, query):
+    response = staff.get(reverse("admin:portal_outboxmessage_changelist") + "?" + query)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<html lang="sv">' in html
+    assert "<h1>Begäran gick inte att läsa</h1>" in html
+
+
+def test_a_query_string_without_a_nul_is_read_as_before(staff, submitted):
+    url = reverse("staff:synthesis_search", kwargs={"round_slug": "2019"})
+    response = staff.get(url, {"q": "hållbar"})
+    assert response.status_code == 200
+    assert 'value="hållbar"' in response.content.decode()
