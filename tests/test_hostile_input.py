@@ -369,7 +369,7 @@ def hammer_forms(client, url):
     forms = post_forms(client, url)
     assert forms, url
     for action, names in forms:
-        if "logga-ut" in action:
+        if "logga-ut" in action or "logout" in action:
             continue
         for value in HOSTILE:
             response = client.post(action, {name: value for name in names})
@@ -608,3 +608,60 @@ def test_a_query_string_without_a_nul_is_read_as_before(staff, submitted):
     response = staff.get(url, {"q": "hållbar"})
     assert response.status_code == 200
     assert 'value="hållbar"' in response.content.decode()
+
+
+def test_the_admin_actions_take_hostile_values(staff, submitted):
+    from django.contrib import admin
+
+    for model in admin.site._registry:
+        info = (model._meta.app_label, model._meta.model_name)
+        url = reverse("admin:{}_{}_changelist".format(*info))
+        for value in ["²", "99999999999999999999", "<script>", "\x00", ""]:
+            data = {"action": value, "_selected_action": [value, "1"], "index": value}
+            assert_no_server_error(staff.post(url, data), (url, value))
+            data = {"action": "delete_selected", "_selected_action": [value]}
+            assert_no_server_error(staff.post(url, data), (url, "delete", value))
+
+
+@pytest.mark.parametrize("superuser", [False, True])
+def test_the_admin_forms_take_hostile_values_in_every_field(client, submitted, superuser):
+    from django.contrib import admin
+
+    from regions.tests.factories import StaffUserFactory
+
+    staff = client
+    staff.force_login(StaffUserFactory(is_superuser=superuser))
+
+    pages = []
+    for model in admin.site._registry:
+        info = (model._meta.app_label, model._meta.model_name)
+        pages.append(reverse("admin:{}_{}_add".format(*info)))
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            pages.append(reverse("admin:{}_{}_change".format(*info), args=[first.pk]))
+    for url in pages:
+        if staff.get(url).status_code != 200:
+            continue  # no permission to add or change these: refused before any field is read
+        for action, names in post_forms(staff, url):
+            if "logga-ut" in action or "logout" in action or "setlang" in action:
+                continue
+            for value in ["²", "99999999999999999999", "\x00", ""]:
+                response = staff.post(action, {name: value for name in names})
+                assert_no_server_error(response, (action, value))
+
+
+def test_a_region_added_in_the_admin_needs_its_own_code_and_slug(client, region):
+    from regions.models import Region
+    from regions.tests.factories import StaffUserFactory
+
+    client.force_login(StaffUserFactory(is_superuser=True))
+    url = reverse("admin:regions_region_add")
+    data = {"code": region.code, "name": "Ny", "county_name": "Nytt län", "slug": region.slug}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert Region.objects.filter(name="Ny").count() == 0
+    assert "finns redan" in response.content.decode()
+    change = reverse("admin:regions_region_change", args=[region.pk])
+    client.post(change, {"code": "99", "name": region.name, "county_name": "X", "active": "on"})
+    region.refresh_from_db()
+    assert region.code != "99"
