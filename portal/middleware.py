@@ -3,7 +3,31 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
+
+
+class NullCharacterInQuery(SuspiciousOperation):
+    """A query string with a NUL character: no page reads one, and PostgreSQL refuses it."""
+
+
+class NullCharacterRefusalMiddleware:
+    """Answer a query string with a NUL character ("%00") with the Swedish 400 page.
+
+    PostgreSQL refuses a NUL in any text it is given, so a filter or search term that reaches a
+    query with one (the admin's search, its list filters) would be a server error. The portal's
+    own forms refuse NUL in what is posted (Django's CharField does), so only the query string is
+    checked here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                raise NullCharacterInQuery("A NUL character in the query string.")
+        return self.get_response(request)
 
 
 class SwedishFirstMiddleware:

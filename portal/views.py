@@ -165,9 +165,13 @@ BACKUP_CODES_SESSION_KEY = "second_factor_backup_codes"
 
 
 def _next_url(request, default="home"):
-    """The page to continue to: a ``next`` on this site, else ``default``."""
+    """The page to continue to: a ``next`` on this site, else ``default``.
+
+    Only a path ("/...") is taken: anything else ("²", "x") would be read by ``redirect`` as a
+    URL name and fail to reverse (a server error).
+    """
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate

@@ -17,8 +17,13 @@ class RegionAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["code", "name", "county_name"]
     ordering = ["code"]
-    readonly_fields = ["code", "slug"]
     fields = ["code", "name", "county_name", "slug", "active"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """The code and slug name a region for good: typed (and checked unique) only when it is
+        added. Read-only on the add form too, they were saved empty: the second such region was
+        a unique-constraint error (a 500)."""
+        return ["code", "slug"] if obj is not None else []
 
 
 @admin.register(Invitation)

@@ -8,6 +8,7 @@ action that calls a service.
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -118,7 +119,7 @@ class VersionDocumentAdmin(ReadOnlyModelAdmin):
         rows = outbox_group_rows(version_receipt_group(obj.version_id))
         return (
             format_html_join(
-                format_html("<br>"),
+                mark_safe("<br>"),
                 "{} – {} ({} {})",
                 (
                     (row.to, row.get_status_display(), row.attempts, shorten(row.last_error, 80))

@@ -103,6 +103,9 @@ class VersionInline(admin.TabularInline):
 
     @admin.display(description=_("i tid"), boolean=True)
     def on_time_display(self, obj):
+        # An extra inline row a hostile post asks for is an empty version: no times to compare.
+        if obj.submitted_at is None or obj.deadline is None:
+            return None
         return obj.on_time
 
     def get_queryset(self, request):

@@ -49,6 +49,8 @@ MIDDLEWARE = [
     "portal.middleware.SwedishFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL in the query string gets the 400 page (PostgreSQL refuses NUL in any text).
+    "portal.middleware.NullCharacterRefusalMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): has this session passed the second factor (staff)?
