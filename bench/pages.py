@@ -38,7 +38,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import statistics
 import string
 import subprocess
@@ -51,7 +50,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+from servers import admin_sql, check_loopback, free_port, machine, start_gunicorn  # noqa: E402
+
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 DB_NAME = f"portal_bench_pages_{os.getpid()}_{secrets.token_hex(4)}"
@@ -78,22 +78,10 @@ PARAGRAPH = (
 )
 
 
-def _check_loopback(url: str) -> None:
-    host = urllib.parse.urlsplit(url).hostname or ""
-    if host not in LOOPBACK:
-        sys.exit(f"bench/pages.py runs on loopback addresses only, not {host!r} ({url})")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-_check_loopback(ADMIN_URL)
-_check_loopback(REDIS_URL)
+check_loopback(ADMIN_URL, "pages")
+check_loopback(REDIS_URL, "pages")
 TMP = tempfile.mkdtemp(prefix="pages-bench-")
-PORT = _free_port()
+PORT = free_port()
 DATABASE_URL = urllib.parse.urlunsplit(
     urllib.parse.urlsplit(ADMIN_URL)._replace(path="/" + DB_NAME)
 )
@@ -111,18 +99,6 @@ os.environ.update(
         "SITE_URL": f"http://127.0.0.1:{PORT}",
     }
 )
-
-
-def admin_sql(sql: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(ADMIN_URL)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(sql)
-    finally:
-        conn.close()
 
 
 def ensure_wrk() -> str:
@@ -496,42 +472,6 @@ def resync_posters(page: Page) -> None:
         poster["revision"] = before[poster["path"].split("/")[2]]
 
 
-def start_gunicorn() -> subprocess.Popen:
-    log = open(Path(TMP) / "gunicorn.log", "w")  # noqa: SIM115 - lives as long as the server
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "bench.wsgi:application", "--chdir", str(ROOT),
-         "--workers", str(WORKERS), "--worker-class", "sync",
-         "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit("gunicorn stopped:\n" + (Path(TMP) / "gunicorn.log").read_text())
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            conn.request("GET", "/bench/bare/")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.2)
-    server.terminate()
-    sys.exit("gunicorn did not answer within 60 s")
-
-
-def machine() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores, {cpu}"
-
-
 def report(results: list[Page]) -> int:
     print()
     print(f"{'page':<26} {'req/s':>8} {'p95 ms':>8} {'÷ bare':>7} {'queries':>7}  goal")
@@ -570,7 +510,7 @@ def report(results: list[Page]) -> int:
 
 def main() -> int:
     wrk = ensure_wrk()
-    admin_sql(f'CREATE DATABASE "{DB_NAME}"')
+    admin_sql(ADMIN_URL, f'CREATE DATABASE "{DB_NAME}"')
     server = None
     try:
         import django
@@ -598,7 +538,14 @@ def main() -> int:
             "-t1 -c1)",
             flush=True,
         )
-        server = start_gunicorn()
+        server = start_gunicorn(
+            app="bench.wsgi:application",
+            workers=WORKERS,
+            port=PORT,
+            tmp=TMP,
+            ready_path="/bench/bare/",
+            extra=(),
+        )
         bare, bare_runs = results[0], []
         check_served(bare)
         run_wrk(wrk, bare, "1s")  # warm both workers
@@ -634,7 +581,7 @@ def main() -> int:
             connections.close_all()
         except Exception:  # noqa: BLE001, S110 - Django may not be set up yet
             pass
-        admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        admin_sql(ADMIN_URL, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         shutil.rmtree(TMP, ignore_errors=True)
 
 

@@ -45,7 +45,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import string
 import subprocess
@@ -59,7 +58,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+from servers import admin_sql, check_loopback, free_port, start_gunicorn  # noqa: E402
+
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_BASE = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
 REDIS_CANDIDATES = (15, 14, 12, 11, 10)  # 13 is bench/pages.py's
@@ -77,18 +77,6 @@ PARAGRAPH = (
     "och män, unga och äldre samt personer med utländsk bakgrund får del av resurserna på lika "
     "villkor. Uppföljningen sker årligen tillsammans med regionen och länsstyrelsen."
 )
-
-
-def _check_loopback(url: str) -> None:
-    host = urllib.parse.urlsplit(url).hostname or ""
-    if host not in LOOPBACK:
-        sys.exit(f"bench/surge.py runs on loopback addresses only, not {host!r} ({url})")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def claim_redis_db() -> tuple[str, int, str]:
@@ -112,11 +100,11 @@ def release_redis_db(url: str, token: str) -> None:
         client.flushdb()
 
 
-_check_loopback(ADMIN_URL)
-_check_loopback(REDIS_BASE)
+check_loopback(ADMIN_URL, "surge")
+check_loopback(REDIS_BASE, "surge")
 TMP = tempfile.mkdtemp(prefix="surge-bench-")
-PORT = _free_port()
-SMTP_PORT = _free_port()
+PORT = free_port()
+SMTP_PORT = free_port()
 DATABASE_URL = urllib.parse.urlunsplit(
     urllib.parse.urlsplit(ADMIN_URL)._replace(path="/" + DB_NAME)
 )
@@ -137,18 +125,6 @@ os.environ.update(
         "LOG_LEVEL": "WARNING",
     }
 )
-
-
-def admin_sql(sql: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(ADMIN_URL)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(sql)
-    finally:
-        conn.close()
 
 
 class SmtpSink:
@@ -499,30 +475,6 @@ def surge(plan_list, window: float):
 # --- servers ------------------------------------------------------------------------------------
 
 
-def start_gunicorn() -> subprocess.Popen:
-    log = open(Path(TMP) / "gunicorn.log", "w")  # noqa: SIM115 - lives as long as the server
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--chdir", str(ROOT),
-         "--workers", str(WEB_WORKERS), "--worker-class", "sync", "--timeout", "120",
-         "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit("gunicorn stopped:\n" + (Path(TMP) / "gunicorn.log").read_text())
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            conn.request("GET", "/konto/logga-in/")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.2)
-    server.terminate()
-    sys.exit("gunicorn did not answer within 60 s")
-
-
 def start_workers(count: int) -> list[subprocess.Popen]:
     workers = []
     for n in range(count):
@@ -633,7 +585,7 @@ def main() -> int:
     sign_ins = args.sign_ins if args.sign_ins is not None else max(1, args.users // 20)
     sign_ins = min(sign_ins, args.users)
 
-    admin_sql(f'CREATE DATABASE "{DB_NAME}"')
+    admin_sql(ADMIN_URL, f'CREATE DATABASE "{DB_NAME}"')
     server = sink = None
     try:
         import logging
@@ -654,7 +606,14 @@ def main() -> int:
         plan_list = plans(round_, orgs, people, signing_in, password)
         connections.close_all()
         sink = SmtpSink(SMTP_PORT)
-        server = start_gunicorn()
+        server = start_gunicorn(
+            app="portal.wsgi:application",
+            workers=WEB_WORKERS,
+            port=PORT,
+            tmp=TMP,
+            ready_path="/konto/logga-in/",
+            extra=("--timeout", "120"),
+        )
         print(
             f"surge bench: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, "
             f"{os.cpu_count()} cores, database {DB_NAME}, Redis db {REDIS_DB}, set-up "
@@ -730,7 +689,7 @@ def main() -> int:
             connections.close_all()
         except Exception:  # noqa: BLE001, S110 - Django may not be set up yet
             pass
-        admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        admin_sql(ADMIN_URL, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         release_redis_db(REDIS_URL, REDIS_TOKEN)
         shutil.rmtree(TMP, ignore_errors=True)
 
