@@ -27,14 +27,7 @@ SEARCH_CONFIG = "swedish"
 #: Markers around a hit that no text contains; replaced by <mark> after escaping.
 START, STOP = "\x02", "\x03"
 HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=15, MaxFragments=3"
-INTERVENTION_TEXTS = (
-    "title",
-    "description",
-    "perspective_gender",
-    "perspective_age",
-    "perspective_background",
-    "actors",
-)
+INTERVENTION_TEXTS = Intervention.TEXT_FIELDS
 
 
 @dataclass

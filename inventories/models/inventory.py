@@ -230,6 +230,16 @@ class BudgetLine(models.Model):
 class Intervention(models.Model):
     """Del 2 – one intervention (insats)."""
 
+    #: The free-text fields, in the order of the form (exports and search read these).
+    TEXT_FIELDS = (
+        "title",
+        "description",
+        "perspective_gender",
+        "perspective_age",
+        "perspective_background",
+        "actors",
+    )
+
     inventory = models.ForeignKey(Inventory, on_delete=models.CASCADE, related_name="interventions")
     title = models.CharField(_("Rubrik"), max_length=SHORT_TEXT_MAX)
     description = models.TextField(_("Beskrivning"), blank=True, max_length=LONG_TEXT_MAX)

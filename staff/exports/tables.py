@@ -57,14 +57,7 @@ YEAR_AMOUNTS = (
     ("other", _lazy("Annan medfinansiering")),
 )
 #: The free-text intervention columns, in the order of the form.
-INTERVENTION_TEXTS = (
-    "title",
-    "description",
-    "perspective_gender",
-    "perspective_age",
-    "perspective_background",
-    "actors",
-)
+INTERVENTION_TEXTS = Intervention.TEXT_FIELDS
 
 
 def _label(model, name) -> str:
