@@ -61,3 +61,51 @@ def copy_version(version, region):
         submitted_by_name=user.full_name,
         deadline=version.deadline,
     )
+
+
+def submit_in_round(region, *, interventions, goals=1, tweak=None):
+    """A new contact person of ``region`` fills the 2019 round's inventory (``tweak`` may change
+    it first) and submits it; returns the version."""
+    from regions.tests.factories import ContactPersonFactory
+
+    user = ContactPersonFactory(region=region).user
+    with time_machine.travel(IN_ROUND, tick=False):
+        inventory = open_inventory(
+            round=round_2019(), region=region, user=user, interventions=interventions, goals=goals
+        )
+        if tweak:
+            tweak(inventory)
+        return inventory_submit(inventory=inventory, user=user)
+
+
+def stockholm_third(inventory):
+    """Stockholm's third intervention: another area, dimension and effect, low priority."""
+    from inventories.models import Intervention
+
+    Intervention.objects.filter(inventory=inventory, position=3).update(
+        activity_areas=["funds"],
+        dimensions=["environmental"],
+        effects=["leadership"],
+        priority="low",
+    )
+
+
+def seed_round(region, other_region):
+    """Skåne: 2 interventions, 2 goals. Stockholm: 3 interventions (the third in another area,
+    dimension and effect, low priority), 1 goal. Uppsala: a draft with 1 intervention. The other
+    18 regions have not started. Returns the round."""
+    from regions.models import Region
+    from regions.tests.factories import ContactPersonFactory
+
+    submit_in_round(region, interventions=2, goals=2)
+    submit_in_round(other_region, interventions=3, goals=1, tweak=stockholm_third)
+    uppsala = Region.objects.get(code="03")
+    with time_machine.travel(IN_ROUND, tick=False):
+        open_inventory(
+            round=round_2019(),
+            region=uppsala,
+            user=ContactPersonFactory(region=uppsala).user,
+            interventions=1,
+            goals=0,
+        )
+    return round_2019()

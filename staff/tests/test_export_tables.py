@@ -16,14 +16,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from inventories.models import ActivityArea, Intervention, Inventory, InventoryVersion
-from inventories.services import inventory_submit
+from inventories.models import ActivityArea, Inventory, InventoryVersion
 from inventories.tests.factories import open_inventory, round_2019
 from regions.models import Region
 from regions.tests.factories import ContactPersonFactory
 from staff.exports import TABLE_SLUGS
 from staff.synthesis import SynthesisFilter, round_synthesis
-from staff.tests.review_helpers import IN_ROUND
+from staff.tests.review_helpers import IN_ROUND, submit_in_round
 
 pytestmark = pytest.mark.django_db
 
@@ -32,44 +31,6 @@ pytestmark = pytest.mark.django_db
 # social, effect business, priority high for n = 1 else medium; starts 2020-03-01. Each goal:
 # effects business + trust, dimension economic, follow-up by gender, through intervention 1.
 KRONOR = '#,##0 "kr"'
-
-
-def _submit(region, *, interventions, goals=1, tweak=None):
-    user = ContactPersonFactory(region=region).user
-    with time_machine.travel(IN_ROUND, tick=False):
-        inventory = open_inventory(
-            round=round_2019(), region=region, user=user, interventions=interventions, goals=goals
-        )
-        if tweak:
-            tweak(inventory)
-        return inventory_submit(inventory=inventory, user=user)
-
-
-def _other_third(inventory):
-    Intervention.objects.filter(inventory=inventory, position=3).update(
-        activity_areas=["funds"],
-        dimensions=["environmental"],
-        effects=["leadership"],
-        priority="low",
-    )
-
-
-@pytest.fixture
-def seeded(region, other_region):
-    """Skåne: 2 interventions, 2 goals. Stockholm: 3 interventions (the third in another area,
-    dimension and effect, low priority), 1 goal. Uppsala: a draft with 1 intervention."""
-    _submit(region, interventions=2, goals=2)
-    _submit(other_region, interventions=3, goals=1, tweak=_other_third)
-    uppsala = Region.objects.get(code="03")
-    with time_machine.travel(IN_ROUND, tick=False):
-        open_inventory(
-            round=round_2019(),
-            region=uppsala,
-            user=ContactPersonFactory(region=uppsala).user,
-            interventions=1,
-            goals=0,
-        )
-    return round_2019()
 
 
 def _get(client, staff_user, name, **params):
@@ -106,7 +67,9 @@ def _summary(workbook) -> dict[str, list[dict]]:
     return tables
 
 
-def test_every_data_sheet_has_its_header_in_row_1_frozen_and_filtered(client, staff_user, seeded):
+def test_every_data_sheet_has_its_header_in_row_1_frozen_and_filtered(
+    client, staff_user, seeded_round
+):
     workbook = _workbook(client, staff_user)
     assert workbook.sheetnames == [
         "Regioner",
@@ -129,7 +92,7 @@ def test_every_data_sheet_has_its_header_in_row_1_frozen_and_filtered(client, st
     assert main.column_dimensions["I"].width == 50  # a long text of Del 1
 
 
-def test_cells_are_typed_with_kronor_and_date_formats(client, staff_user, seeded):
+def test_cells_are_typed_with_kronor_and_date_formats(client, staff_user, seeded_round):
     workbook = _workbook(client, staff_user)
     main = workbook["Regioner"]
     header = [cell.value for cell in main[1]]
@@ -153,7 +116,7 @@ def test_cells_are_typed_with_kronor_and_date_formats(client, staff_user, seeded
     assert first["Beräknad kostnad (kr)"].number_format == KRONOR
 
 
-def test_one_boolean_column_per_area_dimension_and_effect(client, staff_user, seeded):
+def test_one_boolean_column_per_area_dimension_and_effect(client, staff_user, seeded_round):
     records = _records(_workbook(client, staff_user)["Insatser"])
     third = next(r for r in records if r["Länskod"] == "01" and r["Nr"] == 3)
     first = next(r for r in records if r["Länskod"] == "01" and r["Nr"] == 1)
@@ -193,9 +156,9 @@ def test_one_boolean_column_per_area_dimension_and_effect(client, staff_user, se
     assert third["Prioritet"] == "Låg" and third["Version"] == 1 and third["Utkast"] is False
 
 
-def test_summary_sheet_holds_the_synthesis_page_numbers(client, staff_user, seeded):
+def test_summary_sheet_holds_the_synthesis_page_numbers(client, staff_user, seeded_round):
     """Summed both ways: the summary sheet and the item sheet against ``round_synthesis``."""
-    s = round_synthesis(seeded)
+    s = round_synthesis(seeded_round)
     workbook = _workbook(client, staff_user)
     summary = _summary(workbook)
     assert list(summary) == [
@@ -253,7 +216,7 @@ def test_summary_sheet_holds_the_synthesis_page_numbers(client, staff_user, seed
     assert sum(years[year]["Söks från programmet (kr)"] for year in years) == s.sought
 
 
-def test_the_synthesis_filters_apply_to_the_export(client, staff_user, seeded):
+def test_the_synthesis_filters_apply_to_the_export(client, staff_user, seeded_round):
     workbook = _workbook(client, staff_user, area="funds")
     assert [r["Länskod"] for r in _records(workbook["Regioner"])] == ["01"]
     assert [(r["Länskod"], r["Nr"]) for r in _records(workbook["Insatser"])] == [("01", 3)]
@@ -271,7 +234,7 @@ def test_the_synthesis_filters_apply_to_the_export(client, staff_user, seeded):
     assert sorted(r["Länskod"] for r in _records(everything["Regioner"])) == ["01", "12"]
 
 
-def test_csv_gives_each_table_and_all_of_them_in_a_zip(client, staff_user, seeded):
+def test_csv_gives_each_table_and_all_of_them_in_a_zip(client, staff_user, seeded_round):
     raw = _get(client, staff_user, "export_csv", tabell="insatser")
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
@@ -292,7 +255,7 @@ def test_csv_gives_each_table_and_all_of_them_in_a_zip(client, staff_user, seede
 
     archive = zipfile.ZipFile(io.BytesIO(_get(client, staff_user, "export_csv_zip")))
     assert archive.namelist() == [f"{slug}.csv" for slug in TABLE_SLUGS]
-    s = round_synthesis(seeded)
+    s = round_synthesis(seeded_round)
     matrix = archive.read("omraden-antal.csv")
     assert matrix.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(matrix.decode("utf-8-sig")), delimiter=";"))
@@ -306,7 +269,7 @@ def test_csv_gives_each_table_and_all_of_them_in_a_zip(client, staff_user, seede
     assert sum(int(row["Söks från programmet (kr)"]) for row in years) == s.sought
 
 
-def test_contact_persons_get_no_export(client, contact, seeded):
+def test_contact_persons_get_no_export(client, contact, seeded_round):
     client.force_login(contact)
     for name in ("export_xlsx", "export_csv", "export_csv_zip", "export_pdf_zip"):
         response = client.get(
@@ -354,7 +317,7 @@ def _export_queries(client, params, view="export_xlsx") -> tuple[int, list[str]]
 def test_the_export_runs_the_same_queries_for_21_and_290_regions(client, staff_user):
     """With drafts asked for (one region is editing) and a filter: the synthesis export."""
     params = {"drafts": "on", "area": "research"}
-    first = _submit(Region.objects.get(code="12"), interventions=30, goals=15)
+    first = submit_in_round(Region.objects.get(code="12"), interventions=30, goals=15)
     draft = Region.objects.get(code="05")
     with time_machine.travel(IN_ROUND, tick=False):
         open_inventory(
@@ -383,7 +346,7 @@ def test_the_export_runs_the_same_queries_for_21_and_290_regions(client, staff_u
     assert synthesis.interventions == 289 * 30 + 2 and synthesis.drafts_counted == 1
 
 
-def test_the_synthesis_page_offers_the_export_with_its_filter(client, staff_user, seeded):
+def test_the_synthesis_page_offers_the_export_with_its_filter(client, staff_user, seeded_round):
     client.force_login(staff_user)
     url = reverse("staff:synthesis", kwargs={"round_slug": "2019"})
     page = client.get(url, {"area": "funds", "drafts": "on"}).content.decode()

@@ -10,14 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from inventories.models import Intervention
-from inventories.services import inventory_submit
 from inventories.tests.factories import open_inventory, round_2019
 from regions.models import Region
 from regions.tests.factories import ContactPersonFactory
 from staff.exports import write_round_workbook
 from staff.synthesis import NO_PRIORITY, SynthesisFilter, round_synthesis
-from staff.tests.review_helpers import IN_ROUND, copy_version
+from staff.tests.review_helpers import IN_ROUND, copy_version, submit_in_round
 
 pytestmark = pytest.mark.django_db
 
@@ -25,45 +23,6 @@ pytestmark = pytest.mark.django_db
 # other 5 000 per year; areas research + collaboration, dimensions economic + social, effect
 # business, priority high for n = 1 else medium. Each goal: effects business + trust, dimension
 # economic, follow-up by gender, reached through intervention 1. Budget 60 000 + 40 000.
-
-
-def _submit(region, *, interventions, goals=1, tweak=None):
-    user = ContactPersonFactory(region=region).user
-    with time_machine.travel(IN_ROUND, tick=False):
-        inventory = open_inventory(
-            round=round_2019(), region=region, user=user, interventions=interventions, goals=goals
-        )
-        if tweak:
-            tweak(inventory)
-        return inventory_submit(inventory=inventory, user=user)
-
-
-def _stockholm_third(inventory):
-    """Stockholm's third intervention: another area, dimension and effect, low priority."""
-    Intervention.objects.filter(inventory=inventory, position=3).update(
-        activity_areas=["funds"],
-        dimensions=["environmental"],
-        effects=["leadership"],
-        priority="low",
-    )
-
-
-@pytest.fixture
-def seeded_round(region, other_region):
-    """Skåne: 2 interventions, 2 goals. Stockholm: 3 interventions (one different), 1 goal.
-    Uppsala: a draft with 1 intervention. The other 18 regions have not started."""
-    _submit(region, interventions=2, goals=2)
-    _submit(other_region, interventions=3, goals=1, tweak=_stockholm_third)
-    uppsala = Region.objects.get(code="03")
-    with time_machine.travel(IN_ROUND, tick=False):
-        open_inventory(
-            round=round_2019(),
-            region=uppsala,
-            user=ContactPersonFactory(region=uppsala).user,
-            interventions=1,
-            goals=0,
-        )
-    return round_2019()
 
 
 def _by_value(breakdowns):
@@ -226,7 +185,7 @@ def test_page_is_for_staff_only(client, contact, seeded_round):
 
 def test_page_runs_the_same_number_of_queries_for_3_and_30_regions(client, staff_user):
     codes = ["01", "03", "04"]
-    first = _submit(Region.objects.get(code="12"), interventions=3, goals=2)
+    first = submit_in_round(Region.objects.get(code="12"), interventions=3, goals=2)
     for code in codes[:2]:
         copy_version(first, Region.objects.get(code=code))
     with time_machine.travel(IN_ROUND, tick=False):

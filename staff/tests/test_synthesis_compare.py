@@ -10,8 +10,7 @@ from django.urls import reverse
 from inventories.tests.factories import open_inventory, round_2019
 from regions.models import Region
 from regions.tests.factories import ContactPersonFactory
-from staff.tests.review_helpers import IN_ROUND
-from staff.tests.test_synthesis import _submit
+from staff.tests.review_helpers import IN_ROUND, submit_in_round
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +32,8 @@ def _needs(text):
 @pytest.fixture
 def compared(region, other_region):
     """Skåne and Stockholm submitted with their own needs; Uppsala a draft with its own."""
-    _submit(region, interventions=1, tweak=_needs("Skåne behöver samordning.\nOch data."))
-    _submit(other_region, interventions=1, tweak=_needs("Stockholm behöver kunskap."))
+    submit_in_round(region, interventions=1, tweak=_needs("Skåne behöver samordning.\nOch data."))
+    submit_in_round(other_region, interventions=1, tweak=_needs("Stockholm behöver kunskap."))
     uppsala = Region.objects.get(code="03")
     with time_machine.travel(IN_ROUND, tick=False):
         inventory = open_inventory(

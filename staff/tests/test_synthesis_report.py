@@ -5,39 +5,15 @@ import io
 import time
 
 import pytest
-import time_machine
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from pypdf import PdfReader
 
-from inventories.tests.factories import open_inventory, round_2019
-from regions.models import Region
-from regions.tests.factories import ContactPersonFactory
 from staff import services
 from staff.models import SynthesisReport
 from staff.synthesis import SynthesisFilter, round_synthesis
-from staff.tests.review_helpers import IN_ROUND
-from staff.tests.test_synthesis import _stockholm_third, _submit
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def seeded_round(region, other_region):
-    """Skåne: 2 interventions, 2 goals. Stockholm: 3 interventions (one seeks from "funds"), 1
-    goal. Uppsala: a draft. As in test_synthesis: 5 interventions seek 1 350 000 kr."""
-    _submit(region, interventions=2, goals=2)
-    _submit(other_region, interventions=3, goals=1, tweak=_stockholm_third)
-    uppsala = Region.objects.get(code="03")
-    with time_machine.travel(IN_ROUND, tick=False):
-        open_inventory(
-            round=round_2019(),
-            region=uppsala,
-            user=ContactPersonFactory(region=uppsala).user,
-            interventions=1,
-            goals=0,
-        )
-    return round_2019()
 
 
 def _text(content: bytes) -> str:

@@ -76,14 +76,28 @@ def browser_context(chromium, live_server, request):
     context.close()
 
 
-@pytest.fixture
-def page(browser_context):
-    page = browser_context.new_page()
+def _watched(page):
+    """``page`` with the script errors it raises collected in ``page.js_errors``."""
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
+    return page
+
+
+@pytest.fixture
+def page(browser_context):
+    page = _watched(browser_context.new_page())
     yield page
     page.close()
+
+
+@pytest.fixture
+def contact_page(chromium, live_server):
+    """A second person's own browser (e.g. the contact person's), beside the handläggare's
+    ``page``: its own context, so its own cookies and session."""
+    context = new_context(chromium, live_server.url)
+    yield _watched(context.new_page())
+    context.close()
 
 
 # True when no transition or animation with an end is running (infinite ones never settle).

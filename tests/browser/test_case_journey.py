@@ -17,7 +17,7 @@ from inventories.models import CompletionItem, InterventionYear, Inventory, Thre
 from inventories.services import inventory_submit
 from inventories.tests.factories import open_inventory
 from portal.models import OutboxMessage
-from tests.browser.conftest import new_context, sign_in
+from tests.browser.conftest import sign_in
 from tests.browser.journeys import (
     active_element,
     assert_error_summary_focused,
@@ -33,17 +33,6 @@ ASK_FIELD = "Beskriv behoven mer konkret, med exempel från länet."
 ASK_INTERVENTION = "Ange vem som leder insatsen."
 REPLY = "Vi lägger till exempel från Skånes kommuner i morgon."
 ACCEPT_MESSAGE = "Tack, kompletteringen är godkänd."
-
-
-@pytest.fixture
-def contact_page(chromium, live_server):
-    context = new_context(chromium, live_server.url)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.js_errors = errors
-    yield page
-    context.close()
 
 
 @pytest.fixture

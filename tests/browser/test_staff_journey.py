@@ -13,7 +13,7 @@ from inventories.demo import practice_round
 from inventories.models import Inventory
 from inventories.services import inventory_submit
 from inventories.tests.factories import open_inventory
-from tests.browser.conftest import new_context, sign_in
+from tests.browser.conftest import sign_in
 from tests.browser.journeys import (
     assert_error_summary_focused,
     go_to_start_link,
@@ -32,18 +32,6 @@ NEW_COLLABORATION = (
     "Lunds universitet och Malmö universitet deltar i det regionala forumet; en gemensam "
     "analysgrupp träffas varje månad."
 )
-
-
-@pytest.fixture
-def contact_page(chromium, live_server):
-    """The contact person's own browser, beside the handläggare's ``page``."""
-    context = new_context(chromium, live_server.url)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.js_errors = errors
-    yield page
-    context.close()
 
 
 @pytest.fixture
