@@ -24,6 +24,8 @@ def reminders_sweep(now=None):
     from reminders.services import reminders_sweep as sweep
 
     def dispatch(ids):
+        # The plan has committed (its own transaction) and nothing here holds one open. Should
+        # the broker refuse, the rows stay due and the next sweep queues them again.
         enqueue(reminders_send_batch, reminder_ids=ids, now=now)
 
     return sweep(now=_moment(now), dispatch=dispatch)
