@@ -413,7 +413,8 @@ def measure_sweep(label, sink):
     print(
         f"{label:>7} open inventories | whole sweep at the peak, in one process (plan + send in "
         f"turn; the SMTP server in a process of its own): {elapsed:6.1f} s (this process's CPU "
-        f"{cpu:.1f} s), {rows} rows dealt with ({outcomes}), {sent} e-mails received by the sink "
+        f"{cpu:.1f} s, {cpu / max(rows, 1) * 1000:.1f} ms per row; load {load[0]:.1f} at the "
+        f"start), {rows} rows dealt with ({outcomes}), {sent} e-mails received by the sink "
         f"over {result['connections']} SMTP connection(s), {result['queries']} queries "
         f"({result['per_row']:.2f} per row), {result['rate']:.0f} rows/s"
     )
@@ -517,6 +518,7 @@ def measure_fan_out(label, sink, expected):
             elapsed = time.perf_counter() - started
             while int(client.get("bench:tasks") or 0) < 1 + json.loads(planned)["batches"]:
                 time.sleep(0.05)  # the last batch's counts are written just after its commit
+            cpu, queries = float(client.get("bench:cpu") or 0), int(client.get("bench:queries"))
     finally:
         worker.terminate()
         try:
@@ -525,19 +527,19 @@ def measure_fan_out(label, sink, expected):
             worker.kill()
             worker.wait(timeout=10)
         log.close()
+        if client.get(REDIS_CLAIM) == token.encode():
+            client.flushdb()
     sweep = json.loads(planned)
     result = {
         "seconds": elapsed,
-        "cpu": float(client.get("bench:cpu") or 0),
-        "queries": int(client.get("bench:queries") or 0),
+        "cpu": cpu,
+        "queries": queries,
         "rows": _sent_rows() - sent_before,
         "sent": sink.messages - messages,
         "connections": sink.connections - connections,
         "batches": sweep["batches"],
         "load": load,
     }
-    if client.get(REDIS_CLAIM) == token.encode():
-        client.flushdb()
     result["sent_rows"] = result["rows"]
     result["per_row"] = result["queries"] / max(result["rows"], 1)
     result["rate"] = result["rows"] / elapsed if elapsed else 0.0
@@ -546,10 +548,11 @@ def measure_fan_out(label, sink, expected):
         f"planned {sweep['planned']} and queued {sweep['queued']} rows in {sweep['batches']} "
         f"batches of up to {BATCH_SIZE}; 1 Celery worker, {WORKER_PROCESSES} worker processes, "
         f"sent them: {elapsed:6.1f} s from queueing the sweep to the last row sent (the workers' "
-        f"CPU {result['cpu']:.1f} s in all), {result['rows']} rows sent, {result['sent']} e-mails "
-        f"received by the sink (in a process of its own) over {result['connections']} SMTP "
-        f"connection(s), {result['queries']} queries ({result['per_row']:.2f} per row), "
-        f"{result['rate']:.0f} rows/s"
+        f"CPU {result['cpu']:.1f} s in all, {result['cpu'] / max(result['rows'], 1) * 1000:.1f} ms "
+        f"per row; load {load[0]:.1f} at the start), {result['rows']} rows sent, "
+        f"{result['sent']} e-mails received by the sink (in a process of its own) over "
+        f"{result['connections']} SMTP connection(s), {result['queries']} queries "
+        f"({result['per_row']:.2f} per row), {result['rate']:.0f} rows/s"
     )
     if result["rows"] != expected:
         print(f"  (expected {expected} rows, as the sweep in one process sent)")
