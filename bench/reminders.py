@@ -23,15 +23,27 @@ sweeps are measured for each size:
 - catch-up: an empty ledger at 08:00, as after beat was down for the whole round: each region's
   current step is recorded and every earlier step as a skipped row (the worst case).
 
-Then the whole sweep that beat runs at the peak (``reminders_sweep``: plan, then send every due
-row), the ledger up to date at 07:55 (everything before sent), with the e-mail going over SMTP
-to an aiosmtpd server in this process: timed, with its rows per second, its queries per sent row
-and the SMTP connections it opened. By default at 10,000 open inventories, where the peak is
-7,700 rows; ``BENCH_SWEEP_ROWS=1000`` measures it at 1,000 instead (770 rows) and only projects.
+Then the whole sweep that beat runs at the peak (plan, then send every due row), the ledger up
+to date at 07:55 (everything before sent), with the e-mail going over SMTP to an aiosmtpd server
+that runs in a process of its own (production's SMTP server is another machine) and counts
+messages and connections. It is timed twice in the same run:
+
+- in this process: ``reminders_sweep`` without a dispatcher, every row in turn over one SMTP
+  connection; its queries counted by a wrapper, its CPU time this process's;
+- as beat runs it (PostgreSQL and Redis only): the sweep task is queued to one Celery worker
+  with ``BENCH_WORKER_PROCESSES`` (default 2) pool processes (``bench/reminders_worker.py``: the
+  portal's tasks on this run's database, a Redis db and queue of its own); the task plans and
+  queues the due rows in batches, the pool processes send them, each batch over one SMTP
+  connection. Timed from queueing the sweep task to the last row sent; the workers add up their
+  queries and CPU time per task in Redis.
+
+By default at 10,000 open inventories, where the peak is 7,700 rows; ``BENCH_SWEEP_ROWS=1000``
+measures it at 1,000 instead (770 rows) and only projects.
 
 Goals: the peak decision for 10,000 under 2 s, the same number of queries for both sizes; the
-whole sweep at most 3 queries per sent row (SQL statements; each row's BEGIN and COMMIT are not
-counted), one SMTP connection, and 7,700 sent rows in under 30 s. Exits 1 when a goal is missed.
+whole sweep (the workers' where it ran) at most 3 queries per sent row (SQL statements; each
+row's BEGIN and COMMIT are not counted), one SMTP connection per batch, and 7,700 sent rows in
+under 30 s. Exits 1 when a goal is missed.
 """
 
 import datetime
@@ -268,53 +280,105 @@ def measure(label):
     return results
 
 
+def _sink_serve(port, messages, connections, cpu, stop):
+    """The SMTP server's process: aiosmtpd on ``port``, counting into shared values."""
+    from aiosmtpd.controller import Controller
+
+    class Handler:
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):
+            with connections.get_lock():
+                connections.value += 1
+            session.host_name = hostname
+            return responses
+
+        async def handle_DATA(self, server, session, envelope):
+            with messages.get_lock():
+                messages.value += 1
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    stop.wait()
+    controller.stop()
+    cpu.value = time.process_time()
+
+
 class SmtpSink:
-    """An SMTP server (aiosmtpd) on a free local port that counts messages and connections."""
+    """An SMTP server (aiosmtpd) on a free local port, in a process of its own (as production's
+    SMTP server is another machine), that counts messages and connections."""
 
     def __init__(self):
-        from aiosmtpd.controller import Controller
+        import multiprocessing
 
-        self.messages = 0
-        self.connections = 0
-        sink = self
-
-        class Handler:
-            async def handle_EHLO(self, server, session, envelope, hostname, responses):
-                sink.connections += 1
-                session.host_name = hostname
-                return responses
-
-            async def handle_DATA(self, server, session, envelope):
-                sink.messages += 1
-                return "250 OK"
-
+        context = multiprocessing.get_context("fork")  # the child runs aiosmtpd only
+        self._messages = context.Value("l", 0)
+        self._connections = context.Value("l", 0)
+        self._cpu = context.Value("d", 0.0)
+        self._stop = context.Event()
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-        self.controller.start()
+            self.port = probe.getsockname()[1]
+        self.process = context.Process(
+            target=_sink_serve,
+            args=(self.port, self._messages, self._connections, self._cpu, self._stop),
+            daemon=True,
+        )
+        self.process.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # until it accepts connections
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        self._connections.value = 0  # the probe was no SMTP session; reset to be sure
         from django.conf import settings
 
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", self.port
         settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
 
-    def stop(self):
-        self.controller.stop()
+    @property
+    def messages(self) -> int:
+        return self._messages.value
+
+    @property
+    def connections(self) -> int:
+        return self._connections.value
+
+    def stop(self) -> float:
+        """Stop the server; returns the CPU time its process used."""
+        self._stop.set()
+        self.process.join(timeout=30)
+        return self._cpu.value
 
 
-def measure_sweep(label, sink):
-    """The whole sweep at the 08:00 peak: the ledger up to date at 07:55 (what was due then went
-    out), then plan and send every due row over SMTP, as beat does."""
+def _peak_ledger():
+    """The ledger as the 07:55 sweep left it: everything due before 08:00 planned and sent."""
     from reminders.models import Reminder
-    from reminders.services import reminders_plan_due, reminders_sweep
+    from reminders.services import reminders_plan_due
 
     Reminder.objects.all().delete()
     reminders_plan_due(now=NOW - FIVE_MINUTES)
     Reminder.objects.filter(status=Reminder.Status.PENDING).update(
         status=Reminder.Status.SENT, attempts=1, sent_at=NOW - FIVE_MINUTES
     )
+
+
+def _sent_rows() -> int:
+    from reminders.models import Reminder
+
+    return Reminder.objects.filter(status=Reminder.Status.SENT).count()
+
+
+def measure_sweep(label, sink):
+    """The whole sweep at the 08:00 peak, in this process: plan, then send every due row over
+    one SMTP connection (``reminders_sweep`` without a dispatcher, the rows in turn)."""
+    from reminders.models import Reminder
+    from reminders.services import reminders_sweep
+
+    _peak_ledger()
     messages, connections = sink.messages, sink.connections
     count = [0]
 
@@ -339,6 +403,7 @@ def measure_sweep(label, sink):
         "sent_rows": outcome.get(Reminder.Status.SENT, 0),
         "sent": sent,
         "connections": sink.connections - connections,
+        "batches": 1,
         "outcome": outcome,
         "load": load,
     }
@@ -346,19 +411,158 @@ def measure_sweep(label, sink):
     result["rate"] = rows / elapsed if elapsed else 0.0
     outcomes = ", ".join(f"{k}: {v}" for k, v in outcome.items())
     print(
-        f"{label:>7} open inventories | whole sweep at the peak (plan + send over SMTP): "
-        f"{elapsed:6.1f} s (this process's CPU {cpu:.1f} s; the SMTP server runs in it too), "
-        f"{rows} rows dealt with ({outcomes}), {sent} e-mails received by the sink over "
-        f"{result['connections']} SMTP connection(s), {result['queries']} queries "
+        f"{label:>7} open inventories | whole sweep at the peak, in one process (plan + send in "
+        f"turn; the SMTP server in a process of its own): {elapsed:6.1f} s (this process's CPU "
+        f"{cpu:.1f} s, {cpu / max(rows, 1) * 1000:.1f} ms per row; load {load[0]:.1f} at the "
+        f"start), {rows} rows dealt with ({outcomes}), {sent} e-mails received by the sink "
+        f"over {result['connections']} SMTP connection(s), {result['queries']} queries "
         f"({result['per_row']:.2f} per row), {result['rate']:.0f} rows/s"
     )
     return result
 
 
+WORKER_PROCESSES = int(os.environ.get("BENCH_WORKER_PROCESSES", "2"))
+REDIS_BASE = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
+REDIS_CANDIDATES = (15, 14, 12, 11, 10)  # as bench/surge.py's; each claims an empty one
+REDIS_CLAIM = "bench-reminders-claim"
+
+
+def _claim_redis():
+    """A Redis db of this run's own: empty, and claimed with a key set only if absent."""
+    import redis
+
+    token = f"{os.getpid()}-{os.urandom(4).hex()}"
+    forced = os.environ.get("BENCH_REMINDERS_REDIS_DB")
+    for db in (int(forced),) if forced else REDIS_CANDIDATES:
+        client = redis.Redis.from_url(f"{REDIS_BASE}/{db}")
+        if client.dbsize() == 0 and client.set(REDIS_CLAIM, token, nx=True, ex=24 * 3600):
+            return client, f"{REDIS_BASE}/{db}", token
+    return None, None, None
+
+
+def measure_fan_out(label, sink, expected):
+    """The whole sweep at the 08:00 peak as beat runs it in production: the sweep task plans and
+    queues the due rows in batches; ``WORKER_PROCESSES`` worker processes (``celery -A
+    reminders_worker worker -c N``, on this run's database and private Redis db) send them, each
+    batch over one SMTP connection. Timed from queueing the sweep task to the last row sent."""
+    import json
+    import subprocess
+
+    from reminders.models import Reminder
+    from reminders.services.sending import BATCH_SIZE, RETRIED
+
+    client, broker_url, token = _claim_redis()
+    if client is None:
+        print(f"whole sweep with workers: not measured (no empty Redis db in {REDIS_CANDIDATES})")
+        return None
+    queue = f"bench-reminders-{os.getpid()}"
+    import urllib.parse
+
+    database_url = urllib.parse.urlunsplit(
+        urllib.parse.urlsplit(os.environ["DATABASE_URL"])._replace(
+            path="/" + connection.settings_dict["NAME"]
+        )
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PORTAL_VAR_DIR": TMP,
+        "BENCH_BROKER_URL": broker_url,
+        "BENCH_QUEUE": queue,
+        "BENCH_SMTP_PORT": str(sink.port),
+        # The portal first (bench/ has a reminders.py of its own), then reminders_worker.
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bench")]),
+    }
+    env.pop("CELERY_BROKER_URL", None)
+    log_path = Path(TMP) / "celery.log"
+    _peak_ledger()
+    sent_before = _sent_rows()
+    connection.close()  # the workers fork from a clean slate; this process reconnects
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "reminders_worker", "worker",
+         "--concurrency", str(WORKER_PROCESSES), "--queues", queue,
+         "-n", f"bench-reminders-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
+         "--without-heartbeat", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        from kombu import Connection
+
+        from portal.celery import app
+
+        deadline = time.monotonic() + 60
+        with Connection(broker_url, connect_timeout=5) as conn:
+            while int(client.get("bench:ready") or 0) < WORKER_PROCESSES:  # the pool is up
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    sys.exit("the Celery worker did not start:\n" + log_path.read_text())
+                time.sleep(0.1)
+            app.conf.task_always_eager = False  # this process only queues the sweep task
+            messages, connections = sink.messages, sink.connections
+            load = os.getloadavg()
+            started = time.perf_counter()
+            app.send_task(  # as beat does
+                "reminders.tasks.reminders_sweep",
+                kwargs={"now": NOW.isoformat()},
+                queue=queue,
+                connection=conn,
+            )
+            due = Reminder.objects.filter(status__in=RETRIED, next_attempt_at__lte=NOW)
+            while True:
+                planned = client.get("bench:sweep")
+                if planned is not None and not due.exists():
+                    break
+                if worker.poll() is not None or time.perf_counter() - started > 600:
+                    sys.exit("the sweep did not finish:\n" + log_path.read_text())
+                time.sleep(0.05)
+            elapsed = time.perf_counter() - started
+            while int(client.get("bench:tasks") or 0) < 1 + json.loads(planned)["batches"]:
+                time.sleep(0.05)  # the last batch's counts are written just after its commit
+            cpu, queries = float(client.get("bench:cpu") or 0), int(client.get("bench:queries"))
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=10)
+        log.close()
+        if client.get(REDIS_CLAIM) == token.encode():
+            client.flushdb()
+    sweep = json.loads(planned)
+    result = {
+        "seconds": elapsed,
+        "cpu": cpu,
+        "queries": queries,
+        "rows": _sent_rows() - sent_before,
+        "sent": sink.messages - messages,
+        "connections": sink.connections - connections,
+        "batches": sweep["batches"],
+        "load": load,
+    }
+    result["sent_rows"] = result["rows"]
+    result["per_row"] = result["queries"] / max(result["rows"], 1)
+    result["rate"] = result["rows"] / elapsed if elapsed else 0.0
+    print(
+        f"{label:>7} open inventories | whole sweep at the peak, as beat runs it: the sweep task "
+        f"planned {sweep['planned']} and queued {sweep['queued']} rows in {sweep['batches']} "
+        f"batches of up to {BATCH_SIZE}; 1 Celery worker, {WORKER_PROCESSES} worker processes, "
+        f"sent them: {elapsed:6.1f} s from queueing the sweep to the last row sent (the workers' "
+        f"CPU {result['cpu']:.1f} s in all, {result['cpu'] / max(result['rows'], 1) * 1000:.1f} ms "
+        f"per row; load {load[0]:.1f} at the start), {result['rows']} rows sent, "
+        f"{result['sent']} e-mails received by the sink (in a process of its own) over "
+        f"{result['connections']} SMTP connection(s), {result['queries']} queries "
+        f"({result['per_row']:.2f} per row), {result['rate']:.0f} rows/s"
+    )
+    if result["rows"] != expected:
+        print(f"  (expected {expected} rows, as the sweep in one process sent)")
+    return result
+
+
 def main():
     sweep_at = os.environ.get("BENCH_SWEEP_ROWS", "10000").replace(",", "").replace("_", "")
+    sink = SmtpSink()  # before the database: its process holds no connection of ours
     old_name = database_create("reminders", TMP)
-    sink = SmtpSink()
     failed = False
     try:
         from inventories.models import Round
@@ -368,12 +572,21 @@ def main():
         regions = generate_regions()
         generate_rounds(regions, 0, 1_000 // PER_ROUND)
         small = measure("1,000")
-        if sweep_at == "1000":
-            sweep = measure_sweep("1,000", sink)
-        generate_rounds(regions, 1_000 // PER_ROUND, 9_000 // PER_ROUND)
-        large = measure("10,000")
-        if sweep_at != "1000":
-            sweep = measure_sweep("10,000", sink)
+        label = "1,000" if sweep_at == "1000" else "10,000"
+        if label != "1,000":
+            generate_rounds(regions, 1_000 // PER_ROUND, 9_000 // PER_ROUND)
+            large = measure("10,000")
+        else:
+            large = None
+        inline = measure_sweep(label, sink)
+        fan_out = None
+        if connection.vendor == "postgresql":
+            fan_out = measure_fan_out(label, sink, inline["sent_rows"])
+        else:
+            print("whole sweep with workers: not measured (needs PostgreSQL and Redis)")
+        if large is None:
+            generate_rounds(regions, 1_000 // PER_ROUND, 9_000 // PER_ROUND)
+            large = measure("10,000")
         print()
         print(
             f"peak sweep, 10,000 open inventories: {large['peak']['seconds']:.3f} s "
@@ -385,11 +598,16 @@ def main():
                 f"{name}, 1,000 vs 10,000: "
                 + ", ".join(f"{p} {small[p][key]} vs {large[p][key]}" for p in small)
             )
+        sweep = fan_out or inline
+        how = (
+            f"as beat runs it, {WORKER_PROCESSES} worker processes" if fan_out else "in one process"
+        )
         measured = sweep["sent_rows"] >= 7_700
         projected = 7_700 / sweep["rate"] if sweep["rate"] else float("inf")
         print(
-            f"whole sweep: {sweep['per_row']:.2f} queries per row (goal <= 3), "
-            f"{sweep['connections']} SMTP connection(s) for {sweep['sent']} e-mails, "
+            f"whole sweep ({how}): {sweep['per_row']:.2f} queries per row (goal <= 3), "
+            f"{sweep['connections']} SMTP connection(s) for {sweep['sent']} e-mails in "
+            f"{sweep['batches']} batch(es) (goal: one per batch), "
             f"{sweep['sent_rows']:,} rows sent in {sweep['seconds']:.1f} s = "
             f"{sweep['rate']:.0f} rows/s"
             + (
@@ -401,7 +619,7 @@ def main():
         failed = (
             large["peak"]["seconds"] >= 2
             or sweep["per_row"] > 3
-            or sweep["connections"] != 1
+            or sweep["connections"] != sweep["batches"]
             or sweep["sent"] != sweep["sent_rows"]
             or not measured
             or sweep["seconds"] >= 30
@@ -414,7 +632,8 @@ def main():
                 "PostgreSQL inserts them in one statement.)"
             )
     finally:
-        sink.stop()
+        sink_cpu = sink.stop()
+        print(f"the SMTP server's process used {sink_cpu:.1f} s of CPU in all")
         connection.creation.destroy_test_db(old_name, verbosity=0)
         shutil.rmtree(TMP, ignore_errors=True)
     return 1 if failed else 0

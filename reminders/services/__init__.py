@@ -10,8 +10,11 @@ The sweep (``reminders.tasks.reminders_sweep``, every five minutes from beat) do
 2. ``reminders_send_due`` reads due rows in batches with what building them needs (a fixed
    number of queries per batch), then claims each row with
    ``select_for_update(skip_locked=True)``, one row per transaction, checks it still applies,
-   sends it and records the outcome (three queries per sent row), all over one SMTP connection.
-   Ten sweeps at once each get different rows, so each reminder leaves once. An SMTP failure is
+   sends it and records the outcome (two queries per sent row), all over one SMTP connection.
+   The beat task instead queues the due rows in batches of ids (``reminders_due_batches``), each
+   sent by a task of its own (``reminders_send_batch``, one SMTP connection per batch), so that
+   several workers send at once. Ten sweeps or batches at once each get different rows, so each
+   reminder leaves once. An SMTP failure is
    retried with exponential backoff (at most an hour apart); after ``MAX_ATTEMPTS`` the row shows
    as failed in the admin, and it is still retried until it is sent or its step is superseded.
 
@@ -25,8 +28,8 @@ The package, by concept:
 - ``ledger``: the ledger rows' keys and Message-IDs, and inserting them once.
 - ``planning``: ``reminders_plan_due``.
 - ``content``: check that a row still applies and build its e-mail.
-- ``sending``: claim, deliver, retry (``reminders_send_due``, ``reminder_send``,
-  ``reminders_sweep``, ``reminders_retry_failed``).
+- ``sending``: claim, deliver, retry (``reminders_send_due``, ``reminders_due_batches``,
+  ``reminders_send_batch``, ``reminder_send``, ``reminders_sweep``, ``reminders_retry_failed``).
 - ``preview``: the dry run (``reminders_preview``).
 - ``extension``: ``deadline_extend``.
 """
@@ -42,7 +45,9 @@ from .sending import (
     RETRY_BASE,
     reminder_deliver,
     reminder_send,
+    reminders_due_batches,
     reminders_retry_failed,
+    reminders_send_batch,
     reminders_send_due,
     reminders_sweep,
 )
@@ -63,8 +68,10 @@ __all__ = [
     "reminder_message_id",
     "reminder_send",
     "reminders_plan_due",
+    "reminders_due_batches",
     "reminders_preview",
     "reminders_retry_failed",
+    "reminders_send_batch",
     "reminders_send_due",
     "reminders_sweep",
     "round_open_regions",

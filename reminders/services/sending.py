@@ -4,9 +4,11 @@ A batch of due rows is read with its round, region and recipient, and what build
 region rows needs (inventories with their parts, which recipients are still contact persons)
 in a fixed number of queries. Each row is then claimed and marked sent in one UPDATE of the row
 locked ``FOR UPDATE SKIP LOCKED`` (which also re-checks that it is still due), handed to SMTP
-and given its audit entry, in a transaction of its own: two queries per sent row. All rows of a
-sweep go out over one SMTP connection, opened at the first message and reopened only after a
-failure.
+and given its audit entry, in a transaction of its own: two queries per sent row. The rows of a
+call go out over one SMTP connection, opened at the first message and reopened only after a
+failure. The beat sweep queues its due rows in batches (``reminders_due_batches``), each sent by
+a task of its own (``reminders_send_batch``, one SMTP connection per batch), so that several
+worker processes send at once.
 """
 
 import contextlib
@@ -258,13 +260,22 @@ def _deliver_batch_row(candidate, *, now, prefetched, mailer) -> str | None:
     return Reminder.Status.SENT
 
 
+def _send_rows(rows, *, now, mailer, outcomes: Counter) -> None:
+    """Send the due rows ``rows`` (read with their round, region and recipient) over ``mailer``."""
+    prefetched = reminders_prefetch(rows)
+    for candidate in rows:
+        outcome = _deliver_batch_row(candidate, now=now, prefetched=prefetched, mailer=mailer)
+        if outcome is not None:
+            outcomes[outcome] += 1
+
+
 def reminders_send_due(*, now=None) -> Counter:
     """Send every pending ledger row whose (next) attempt is due; safe to run many at once.
 
     Rows are read in batches (with what building them needs); each row is then claimed with
     ``FOR UPDATE SKIP LOCKED`` in its own transaction and stays locked while it is sent and
     recorded, so a concurrent sweep skips it and never sends it again, and a crash leaves every
-    row either sent and recorded or pending. One SMTP connection serves the whole sweep.
+    row either sent and recorded or pending. One SMTP connection serves the whole call.
     Returns how many rows ended in each outcome.
     """
     now = now or timezone.now()
@@ -274,15 +285,42 @@ def reminders_send_due(*, now=None) -> Counter:
     try:
         while batch := _due_batch(now, after):
             after = (batch[-1].next_attempt_at, batch[-1].pk)
-            prefetched = reminders_prefetch(batch)
-            for candidate in batch:
-                outcome = _deliver_batch_row(
-                    candidate, now=now, prefetched=prefetched, mailer=mailer
-                )
-                if outcome is not None:
-                    outcomes[outcome] += 1
+            _send_rows(batch, now=now, mailer=mailer, outcomes=outcomes)
             if len(batch) < BATCH_SIZE:
                 break  # that was the last one
+    finally:
+        mailer.close()
+    return outcomes
+
+
+def reminders_due_batches(*, now=None) -> list[list[int]]:
+    """The ids of every due row, in batches of ``BATCH_SIZE`` (in the order they fell due)."""
+    now = now or timezone.now()
+    ids = list(_due(now).order_by("next_attempt_at", "id").values_list("pk", flat=True))
+    return [ids[start : start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE)]
+
+
+def reminders_send_batch(*, reminder_ids, now=None) -> Counter:
+    """Send those of ``reminder_ids`` that are still due, over one SMTP connection of their own.
+
+    What a batch task of the sweep runs. Safe to run twice, or beside a sweep or another batch
+    with the same rows: each row is claimed on its own (``FOR UPDATE SKIP LOCKED``, re-checking
+    that it is still due), so a row already sent, or held by someone else, is left alone.
+    Returns how many rows ended in each outcome.
+    """
+    now = now or timezone.now()
+    rows = list(
+        _due(now)
+        .filter(pk__in=reminder_ids)
+        .select_related("round", "region", "user")
+        .order_by("next_attempt_at", "id")
+    )
+    outcomes: Counter[str] = Counter()
+    if not rows:
+        return outcomes
+    mailer = Mailer()
+    try:
+        _send_rows(rows, now=now, mailer=mailer, outcomes=outcomes)
     finally:
         mailer.close()
     return outcomes
@@ -301,12 +339,23 @@ def reminder_send(*, reminder_id, now=None) -> str | None:
         return reminder_deliver(reminder, now=now)
 
 
-def reminders_sweep(*, now=None) -> dict:
-    """Plan what is due, then send it: what beat runs every five minutes."""
+def reminders_sweep(*, now=None, dispatch=None) -> dict:
+    """Plan what is due, then send it: what beat runs every five minutes.
+
+    Without ``dispatch`` everything due is sent here, in turn. With it (the beat task), the due
+    rows are split into batches of ``BATCH_SIZE`` ids and ``dispatch(ids)`` is called for each,
+    to queue a task that runs ``reminders_send_batch``: several workers then send at once, each
+    batch over one SMTP connection.
+    """
     now = now or timezone.now()
     planned = reminders_plan_due(now=now)
-    sent = reminders_send_due(now=now)
-    return {"planned": planned.pending, "superseded": planned.skipped, **sent}
+    result = {"planned": planned.pending, "superseded": planned.skipped}
+    if dispatch is None:
+        return {**result, **reminders_send_due(now=now)}
+    batches = reminders_due_batches(now=now)
+    for ids in batches:
+        dispatch(ids)
+    return {**result, "queued": sum(len(ids) for ids in batches), "batches": len(batches)}
 
 
 @transaction.atomic

@@ -222,3 +222,40 @@ def test_a_worker_killed_mid_sweep_sends_each_reminder_exactly_once(
         rows.values_list("message_id", flat=True)
     )
     assert set(rows.values_list("attempts", flat=True)) == {1}
+
+
+def _sent_messages():
+    """What the sweep handed over, per recipient: subject, to, text, HTML and Message-ID."""
+    sent = {}
+    for message in mail.outbox:
+        (html, _mimetype), *_ = message.alternatives
+        sent[message.to[0]] = (
+            message.subject,
+            message.to,
+            message.body,
+            html,
+            message.extra_headers["Message-ID"],
+        )
+    mail.outbox.clear()
+    return sent
+
+
+@pytest.mark.django_db
+def test_a_batch_task_sends_the_same_e_mails_as_the_sweep_in_one_process():
+    recipients = _due_rows(regions=4, contacts=2)
+    with time_machine.travel(DUE, tick=False):
+        assert reminders_send_due(now=DUE) == {"sent": 8}
+        in_turn = _sent_messages()
+        Reminder.objects.filter(status=Reminder.Status.SENT).update(
+            status=Reminder.Status.PENDING, attempts=0, sent_at=None
+        )
+        (ids,) = sending_service.reminders_due_batches(now=DUE)
+        assert sending_service.reminders_send_batch(reminder_ids=ids, now=DUE) == {"sent": 8}
+        batched = _sent_messages()
+
+    assert sorted(in_turn) == sorted(recipients)
+    assert batched == in_turn
+    subject, to, text, html, _message_id = in_turn[recipients[0]]
+    assert subject.startswith("Påminnelse: 7 dagar kvar att lämna in behovsinventeringen för ")
+    assert "Sista dag för inlämning: 20 januari 2020 kl. 23:59 (svensk tid)." in text
+    assert "Logga in och fortsätt" in html
