@@ -367,25 +367,34 @@ def inventory_for_staff(*, round_, region) -> Inventory | None:
     )
 
 
-def version_for_staff(*, inventory, number) -> InventoryVersion:
-    queryset = inventory.versions.select_related("submitted_by", "document")
-    try:
-        return queryset.get(number=number)
-    except InventoryVersion.DoesNotExist:
-        raise Http404 from None
-
-
-def version_previous(version) -> InventoryVersion | None:
-    """The version before ``version``; its snapshot is read when first used (the version page
-    uses it only when its cached diff is missing)."""
-    return (
-        InventoryVersion.objects.filter(
-            inventory_id=version.inventory_id, number__lt=version.number
-        )
-        .defer("snapshot_json")
-        .order_by("-number")
+def inventory_with_versions_for_staff(*, round_slug, region_slug) -> Inventory:
+    """The region's inventory in the round with its round, region and versions (without their
+    snapshots, with their documents): two queries. 404 if the round, the region or the inventory
+    does not exist."""
+    versions = (
+        InventoryVersion.objects.defer("snapshot_json")
+        .select_related("document")
+        .order_by("number")
+    )
+    inventory = (
+        Inventory.objects.filter(round__slug=round_slug, region__slug=region_slug)
+        .select_related("round", "region")
+        .prefetch_related(Prefetch("versions", queryset=versions))
         .first()
     )
+    if inventory is None:
+        raise Http404
+    return inventory
+
+
+def version_in(inventory, number) -> tuple[InventoryVersion, InventoryVersion | None]:
+    """Version ``number`` of ``inventory`` and the one before it, from its prefetched versions
+    (``inventory_with_versions_for_staff``); 404 if there is no such version."""
+    versions = list(inventory.versions.all())
+    for index, version in enumerate(versions):
+        if version.number == number:
+            return version, versions[index - 1] if index else None
+    raise Http404
 
 
 def audit_for_inventory(*, round_, region, inventory):

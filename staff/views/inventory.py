@@ -303,12 +303,11 @@ def deadline_extend(request, round_slug, region_slug):
 
 @staff_required
 def version_detail(request, round_slug, region_slug, number):
-
-    round_, region, inventory = load(round_slug, region_slug)
-    if inventory is None:
-        raise Http404
-    version = selectors.version_for_staff(inventory=inventory, number=number)
-    previous = selectors.version_previous(version)
+    inventory = selectors.inventory_with_versions_for_staff(
+        round_slug=round_slug, region_slug=region_slug
+    )
+    round_, region = inventory.round, inventory.region
+    version, previous = selectors.version_in(inventory, number)
     damage = version_damage(version=version)
 
     # Versions never change: the template renders the diff and the content once per pair of
