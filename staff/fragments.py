@@ -1,0 +1,213 @@
+"""What the staff pages cache, and the keys that name exactly what a cached block was made from.
+
+The board of a round renders 21 (or 290) regions with their contact persons, inventories,
+versions, open completion items, unanswered messages, reminders and handläggare: that costs far
+more than reading them. So the board renders its body once for every state of those rows and
+caches the HTML in ``CACHES["default"]`` (Redis in production, local memory otherwise).
+
+The key is a digest of the rows themselves (``board_state``: one query that reads the columns
+the board shows, or a count and the highest id of append-only rows), not a counter that every
+writer would have to remember to bump: any change by any code path (a service, the admin, a
+data migration) changes the key at once. Besides the rows, the key names:
+
+- the round as loaded by the request (its name, slug, deadline);
+- the request's language and a digest of the portal's templates (``templates_digest``);
+- what depends on the clock: today's date in Stockholm (the "N dagar kvar" labels) and which
+  deadlines have passed (whether a region is "Ej inskickad, sista dag passerad");
+- what depends on the viewer: "Mina regioner" adds the user.
+
+Whoever adds something to the board's body that is not read by ``board_state`` adds it there
+(or to the key), or the board shows it stale.
+"""
+
+import hashlib
+
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+from inventories.fragments import FRAGMENT_TIMEOUT, templates_digest
+from inventories.models import (
+    CompletionItem,
+    Inventory,
+    InventoryVersion,
+    Round,
+    ThreadMessage,
+    VersionDocument,
+)
+from portal.formatting import STOCKHOLM
+from portal.models import OutboxMessage, User
+from regions.models import ContactPerson, Region
+from reminders.models import Reminder
+from staff.models import Assignment
+
+#: Columns per row of ``board_state`` (the ``UNION ALL`` of its selects needs one width).
+_WIDTH = 6
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model, name: str, alias: str = "") -> str:
+    column = connection.ops.quote_name(model._meta.get_field(name).column)
+    return f"{alias}.{column}" if alias else column
+
+
+def _select(tag: str, columns: list[str], rest: str) -> str:
+    texts = [f"CAST({column} AS TEXT)" for column in columns]
+    texts += ["CAST(NULL AS TEXT)"] * (_WIDTH - len(texts))
+    return f"SELECT '{tag}', {', '.join(texts)} {rest}"
+
+
+def _board_sql() -> str:
+    c = _column
+    inv = f"{_table(Inventory)} i ON i.{c(Inventory, 'id')} = "
+    in_round = f"i.{c(Inventory, 'round')} = %(round)s"
+    selects = [
+        # The round picker: every round.
+        _select(
+            "g",
+            [c(Round, name) for name in ("id", "slug", "name", "active", "opens_at")],
+            f"FROM {_table(Round)}",
+        ),
+        _select(
+            "r",
+            [c(Region, name) for name in ("id", "code", "name", "slug", "active")],
+            f"FROM {_table(Region)}",
+        ),
+        _select(
+            "c",
+            [c(ContactPerson, name, "p") for name in ("id", "region", "role", "active")]
+            + [c(User, "is_active", "u"), c(User, "full_name", "u")],
+            f"FROM {_table(ContactPerson)} p JOIN {_table(User)} u "
+            f"ON u.{c(User, 'id')} = p.{c(ContactPerson, 'user')}",
+        ),
+        _select(
+            "i",
+            [
+                c(Inventory, name)
+                for name in (
+                    "id",
+                    "region",
+                    "status",
+                    "updated_at",
+                    "deadline_override",
+                    "registration_number",
+                )
+            ],
+            f"FROM {_table(Inventory)} i WHERE {in_round}",
+        ),
+        # Which effective deadlines have passed (an inventory's own, or the round's).
+        _select(
+            "o",
+            [f"i.{c(Inventory, 'id')}"],
+            f"FROM {_table(Inventory)} i WHERE {in_round} AND "
+            f"COALESCE(i.{c(Inventory, 'deadline_override')}, %(deadline)s) < %(now)s",
+        ),
+        # Versions, thread messages and reminder rows are only ever added (a reminder's status
+        # changes: counted per status).
+        _select(
+            "v",
+            ["COUNT(*)", f"MAX(v.{c(InventoryVersion, 'id')})"],
+            f"FROM {_table(InventoryVersion)} v JOIN {inv}v.{c(InventoryVersion, 'inventory')} "
+            f"WHERE {in_round}",
+        ),
+        _select(
+            "m",
+            ["COUNT(*)", f"MAX(m.{c(ThreadMessage, 'id')})"],
+            f"FROM {_table(ThreadMessage)} m JOIN {inv}m.{c(ThreadMessage, 'inventory')} "
+            f"WHERE {in_round}",
+        ),
+        _select(
+            "k",
+            [c(CompletionItem, "id", "k"), c(CompletionItem, "inventory", "k")],
+            f"FROM {_table(CompletionItem)} k JOIN {inv}k.{c(CompletionItem, 'inventory')} "
+            f"WHERE {in_round} AND k.{c(CompletionItem, 'status')} = %(open)s",
+        ),
+        _select(
+            "e",
+            [
+                c(Reminder, "status"),
+                "COUNT(*)",
+                f"MAX({c(Reminder, 'id')})",
+                f"MAX({c(Reminder, 'sent_at')})",
+            ],
+            f"FROM {_table(Reminder)} WHERE {c(Reminder, 'round')} = %(round)s "
+            f"GROUP BY {c(Reminder, 'status')}",
+        ),
+        _select(
+            "a",
+            [c(Assignment, name, "a") for name in ("id", "region", "handlaggare")]
+            + [c(User, "full_name", "u"), c(User, "email", "u")],
+            f"FROM {_table(Assignment)} a JOIN {_table(User)} u "
+            f"ON u.{c(User, 'id')} = a.{c(Assignment, 'handlaggare')} "
+            f"WHERE a.{c(Assignment, 'round')} = %(round)s",
+        ),
+        _select(
+            "d",
+            [c(VersionDocument, "id", "d"), c(VersionDocument, "damage", "d")],
+            f"FROM {_table(VersionDocument)} d JOIN {_table(InventoryVersion)} v "
+            f"ON v.{c(InventoryVersion, 'id')} = d.{c(VersionDocument, 'version')} "
+            f"JOIN {inv}v.{c(InventoryVersion, 'inventory')} "
+            f"WHERE {in_round} AND d.{c(VersionDocument, 'damage')} <> ''",
+        ),
+        _select(
+            "x",
+            ["COUNT(*)"],
+            f"FROM {_table(OutboxMessage)} WHERE {c(OutboxMessage, 'status')} = %(pending)s "
+            f"AND {c(OutboxMessage, 'attempts')} > 0",
+        ),
+    ]
+    return " UNION ALL ".join(selects)
+
+
+def board_state(round_, *, now) -> str:
+    """A digest of every row the board of ``round_`` shows (one query)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _board_sql(),
+            {
+                "round": round_.pk,
+                "deadline": adapt(round_.deadline),
+                "now": adapt(now),
+                "open": CompletionItem.Status.OPEN,
+                "pending": OutboxMessage.Status.PENDING,
+            },
+        )
+        rows = cursor.fetchall()
+    digest = hashlib.blake2b(digest_size=16)
+    for row in sorted(rows, key=lambda row: tuple("" if v is None else v for v in row)):
+        digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+def board_key(round_, *, user=None, now=None) -> str:
+    """The cache key of the board's body for ``round_`` as saved now (``user`` for "Mina
+    regioner")."""
+    now = now or timezone.now()
+    parts = [
+        "staff-board",
+        templates_digest(),
+        str(round_.pk),
+        round_.slug,
+        round_.name,
+        round_.deadline.isoformat(),
+        "passed" if now > round_.deadline else "open",
+        now.astimezone(STOCKHOLM).date().isoformat(),
+        translation.get_language() or "",
+        f"mine{user.pk}" if user is not None else "all",
+        board_state(round_, now=now),
+    ]
+    return "staff-board:" + hashlib.blake2b(":".join(parts).encode(), digest_size=20).hexdigest()
+
+
+def cached_html(key: str, render) -> SafeString:
+    """The HTML cached under ``key``, or ``render()`` cached there for next time."""
+    html = cache.get(key)
+    if html is None:
+        html = str(render())
+        cache.set(key, html, FRAGMENT_TIMEOUT)
+    return mark_safe(html)  # noqa: S308 - rendered by the template engine, escaped there
