@@ -351,20 +351,33 @@ def board_for_round(round_, *, now=None) -> Board:
 # One inventory, as staff see it ----------------------------------------------------------------
 
 
-def inventory_for_staff(*, round_, region) -> Inventory | None:
-    """The region's inventory in the round with its versions (without their snapshots) and its
-    dialogue counts (``with_dialogue_counts``)."""
+def _inventories_for_staff(**filters):
     versions = (
         InventoryVersion.objects.defer("snapshot_json")
         .select_related("document")
         .order_by("number")
     )
     return (
-        with_dialogue_counts(Inventory.objects.filter(round=round_, region=region))
+        with_dialogue_counts(Inventory.objects.filter(**filters))
         .select_related("round", "region")
         .prefetch_related(Prefetch("versions", queryset=versions))
-        .first()
     )
+
+
+def inventory_for_staff(*, round_, region) -> Inventory | None:
+    """The region's inventory in the round with its versions (without their snapshots) and its
+    dialogue counts (``with_dialogue_counts``)."""
+    return _inventories_for_staff(round=round_, region=region).first()
+
+
+def round_region_inventory_for_staff(*, round_slug, region_slug):
+    """``(round, region, inventory)`` as ``inventory_for_staff`` loads the inventory: two queries
+    when the region has an inventory in the round (the inventory with its round and region, its
+    versions), four when not (``inventory`` is ``None``). 404 for an unknown round or region."""
+    inventory = _inventories_for_staff(round__slug=round_slug, region__slug=region_slug).first()
+    if inventory is not None:
+        return inventory.round, inventory.region, inventory
+    return round_get_for_staff(slug=round_slug), region_get_for_staff(slug=region_slug), None
 
 
 def inventory_with_versions_for_staff(*, round_slug, region_slug) -> Inventory:
@@ -472,6 +485,16 @@ def contacts_for_region(*, region):
             Prefetch("invitations", queryset=Invitation.objects.order_by("-created_at"))
         )
         .order_by("-active", "role", "user__full_name")
+    )
+
+
+def active_contacts_for_region(*, region) -> list:
+    """The region's active contact persons, as ``contacts_for_region`` orders them (one query,
+    without their invitations)."""
+    return list(
+        ContactPerson.objects.filter(region=region, active=True)
+        .select_related("user")
+        .order_by("role", "user__full_name")
     )
 
 

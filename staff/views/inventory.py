@@ -39,7 +39,6 @@ def inventory_detail(request, round_slug, region_slug):
     round_, region, inventory = load(round_slug, region_slug)
     versions = list(inventory.versions.all()) if inventory else []
     deadline = inventory.effective_deadline if inventory else round_.deadline
-    contacts = list(selectors.contacts_for_region(region=region))
     assignment = selectors.assignment_for(round_=round_, region=region)
     return render(
         request,
@@ -50,7 +49,7 @@ def inventory_detail(request, round_slug, region_slug):
             inventory=inventory,
             status=selectors.status_info(inventory),
             versions=versions,
-            active_contacts=[c for c in contacts if c.active],
+            active_contacts=selectors.active_contacts_for_region(region=region),
             effective_deadline=deadline,
             days_label=days_label(days_until(deadline)),
             can_extend=(inventory is None or inventory.status in Inventory.EDITABLE_STATUSES),
