@@ -18,10 +18,16 @@ data migration) changes the key at once. Besides the rows, the key names:
 
 Whoever adds something to the board's body that is not read by ``board_state`` adds it there
 (or to the key), or the board shows it stale.
+
+A region's page in a round (``inventory_page_key``) is cached the same way: its key holds the
+inventory as the request loaded it and a digest of its versions' PDF copies, the region's
+contact persons, the assignment, the internal notes and the handläggare one may assign. Its
+forms get each response's own CSRF token (the cached block holds ``CSRF_PLACEHOLDER``).
 """
 
 import hashlib
 
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone, translation
@@ -37,10 +43,10 @@ from inventories.models import (
     VersionDocument,
 )
 from portal.formatting import STOCKHOLM
-from portal.models import OutboxMessage, User
+from portal.models import STAFF_GROUP_NAME, OutboxMessage, User
 from regions.models import ContactPerson, Region
 from reminders.models import Reminder
-from staff.models import Assignment
+from staff.models import Assignment, InternalNote
 
 #: Columns per row of ``board_state`` (the ``UNION ALL`` of its selects needs one width).
 _WIDTH = 6
@@ -166,22 +172,16 @@ def _board_sql() -> str:
 def board_state(round_, *, now) -> str:
     """A digest of every row the board of ``round_`` shows (one query)."""
     adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _board_sql(),
-            {
-                "round": round_.pk,
-                "deadline": adapt(round_.deadline),
-                "now": adapt(now),
-                "open": CompletionItem.Status.OPEN,
-                "pending": OutboxMessage.Status.PENDING,
-            },
-        )
-        rows = cursor.fetchall()
-    digest = hashlib.blake2b(digest_size=16)
-    for row in sorted(rows, key=lambda row: tuple("" if v is None else v for v in row)):
-        digest.update(repr(row).encode())
-    return digest.hexdigest()
+    return _digest(
+        _board_sql(),
+        {
+            "round": round_.pk,
+            "deadline": adapt(round_.deadline),
+            "now": adapt(now),
+            "open": CompletionItem.Status.OPEN,
+            "pending": OutboxMessage.Status.PENDING,
+        },
+    )
 
 
 def board_key(round_, *, user=None, now=None) -> str:
@@ -204,10 +204,140 @@ def board_key(round_, *, user=None, now=None) -> str:
     return "staff-board:" + hashlib.blake2b(":".join(parts).encode(), digest_size=20).hexdigest()
 
 
-def cached_html(key: str, render) -> SafeString:
-    """The HTML cached under ``key``, or ``render()`` cached there for next time."""
+def _inventory_page_sql() -> str:
+    c = _column
+    user_join = f"JOIN {_table(User)} u ON u.{c(User, 'id')} = "
+    groups = User.groups.through
+    return " UNION ALL ".join(
+        [
+            # Versions are only ever added; their documents change (status, file, damage).
+            _select(
+                "v",
+                ["COUNT(*)", f"MAX({c(InventoryVersion, 'id')})"],
+                f"FROM {_table(InventoryVersion)} "
+                f"WHERE {c(InventoryVersion, 'inventory')} = %(inventory)s",
+            ),
+            _select(
+                "d",
+                [
+                    c(VersionDocument, name, "d")
+                    for name in ("id", "version", "status", "file", "sha256")
+                ],
+                f"FROM {_table(VersionDocument)} d JOIN {_table(InventoryVersion)} v "
+                f"ON v.{c(InventoryVersion, 'id')} = d.{c(VersionDocument, 'version')} "
+                f"WHERE v.{c(InventoryVersion, 'inventory')} = %(inventory)s",
+            ),
+            _select(
+                "c",
+                [c(ContactPerson, name, "p") for name in ("id", "role", "active")]
+                + [c(User, "full_name", "u"), c(User, "email", "u")],
+                f"FROM {_table(ContactPerson)} p {user_join}p.{c(ContactPerson, 'user')} "
+                f"WHERE p.{c(ContactPerson, 'region')} = %(region)s",
+            ),
+            _select(
+                "a",
+                [c(Assignment, "id", "a"), c(User, "id", "u")]
+                + [c(User, "full_name", "u"), c(User, "email", "u")],
+                f"FROM {_table(Assignment)} a {user_join}a.{c(Assignment, 'handlaggare')} "
+                f"WHERE a.{c(Assignment, 'round')} = %(round)s "
+                f"AND a.{c(Assignment, 'region')} = %(region)s",
+            ),
+            _select(
+                "n",
+                [c(InternalNote, name, "n") for name in ("id", "author", "text", "created_at")]
+                + [
+                    f"COALESCE(u.{c(User, 'full_name')}, '') || ' ' || "
+                    f"COALESCE(u.{c(User, 'email')}, '')"
+                ],
+                f"FROM {_table(InternalNote)} n "
+                f"LEFT OUTER {user_join}n.{c(InternalNote, 'author')} "
+                f"WHERE n.{c(InternalNote, 'inventory')} = %(inventory)s",
+            ),
+            # The choices of "Handläggare": every member of the group.
+            _select(
+                "h",
+                [
+                    c(User, name, "u")
+                    for name in ("id", "is_active", "is_staff", "full_name", "email")
+                ],
+                f"FROM {_table(groups)} m {user_join}m.{c(groups, 'user')} "
+                f"JOIN {_table(Group)} g ON g.{c(Group, 'id')} = m.{c(groups, 'group')} "
+                f"WHERE g.{c(Group, 'name')} = %(group)s",
+            ),
+        ]
+    )
+
+
+def _digest(sql: str, params: dict) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    digest = hashlib.blake2b(digest_size=16)
+    for row in sorted(rows, key=lambda row: tuple("" if v is None else v for v in row)):
+        digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+def inventory_page_key(round_, region, inventory, *, now=None) -> str:
+    """The cache key of the body of a region's page in ``round_``: the inventory as this
+    request loaded it (every field the page shows, its dialogue counts), its versions and their
+    PDF copies, the region's contact persons, the handläggare assigned and those who may be,
+    the internal notes, today's date (days left), the language and the templates."""
+    now = now or timezone.now()
+    fields = ()
+    if inventory is not None:
+        fields = tuple(
+            getattr(inventory, name)
+            for name in (
+                "pk",
+                "status",
+                "deadline_override",
+                "deadline_override_reason",
+                "registration_number",
+                "created_at",
+                "updated_at",
+                "submitted_at",
+                "accepted_at",
+                "returned_at",
+                "return_message",
+                "open_items",
+                "unanswered",
+            )
+        )
+    parts = [
+        "staff-inventory",
+        templates_digest(),
+        repr((round_.pk, round_.name, round_.slug, round_.deadline)),
+        repr((region.pk, region.name, region.slug)),
+        repr(fields),
+        now.astimezone(STOCKHOLM).date().isoformat(),
+        translation.get_language() or "",
+        _digest(
+            _inventory_page_sql(),
+            {
+                "inventory": inventory.pk if inventory is not None else None,
+                "region": region.pk,
+                "round": round_.pk,
+                "group": STAFF_GROUP_NAME,
+            },
+        ),
+    ]
+    digest = hashlib.blake2b(":".join(parts).encode(), digest_size=20).hexdigest()
+    return "staff-inventory:" + digest
+
+
+#: Stands for the request's CSRF token in a cached block (a block is shared by every handläggare
+#: who sees the same state; each response gets its own token back in its place).
+CSRF_PLACEHOLDER = "staffcachedcsrftoken5d1e8b"
+
+
+def cached_html(key: str, render, csrf_token: str = "") -> SafeString:
+    """The HTML cached under ``key``, or ``render()`` cached there for next time (rendered with
+    ``CSRF_PLACEHOLDER`` as its CSRF token, which each response gets back as ``csrf_token``)."""
     html = cache.get(key)
     if html is None:
         html = str(render())
         cache.set(key, html, FRAGMENT_TIMEOUT)
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, str(csrf_token))
     return mark_safe(html)  # noqa: S308 - rendered by the template engine, escaped there

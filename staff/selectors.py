@@ -351,17 +351,27 @@ def board_for_round(round_, *, now=None) -> Board:
 # One inventory, as staff see it ----------------------------------------------------------------
 
 
-def _inventories_for_staff(**filters):
-    versions = (
+def _versions():
+    """Versions without their snapshots, with their PDF copies, in order."""
+    return (
         InventoryVersion.objects.defer("snapshot_json")
         .select_related("document")
         .order_by("number")
     )
-    return (
-        with_dialogue_counts(Inventory.objects.filter(**filters))
-        .select_related("round", "region")
-        .prefetch_related(Prefetch("versions", queryset=versions))
+
+
+def versions_for_staff(inventory):
+    """``inventory``'s versions (``_versions``)."""
+    return _versions().filter(inventory=inventory)
+
+
+def _inventories_for_staff(*, versions=True, **filters):
+    queryset = with_dialogue_counts(Inventory.objects.filter(**filters)).select_related(
+        "round", "region"
     )
+    if versions:
+        queryset = queryset.prefetch_related(Prefetch("versions", queryset=_versions()))
+    return queryset
 
 
 def inventory_for_staff(*, round_, region) -> Inventory | None:
@@ -370,11 +380,14 @@ def inventory_for_staff(*, round_, region) -> Inventory | None:
     return _inventories_for_staff(round=round_, region=region).first()
 
 
-def round_region_inventory_for_staff(*, round_slug, region_slug):
+def round_region_inventory_for_staff(*, round_slug, region_slug, versions=True):
     """``(round, region, inventory)`` as ``inventory_for_staff`` loads the inventory: two queries
     when the region has an inventory in the round (the inventory with its round and region, its
-    versions), four when not (``inventory`` is ``None``). 404 for an unknown round or region."""
-    inventory = _inventories_for_staff(round__slug=round_slug, region__slug=region_slug).first()
+    versions unless ``versions=False``), four when not (``inventory`` is ``None``). 404 for an
+    unknown round or region."""
+    inventory = _inventories_for_staff(
+        round__slug=round_slug, region__slug=region_slug, versions=versions
+    ).first()
     if inventory is not None:
         return inventory.round, inventory.region, inventory
     return round_get_for_staff(slug=round_slug), region_get_for_staff(slug=region_slug), None
@@ -384,15 +397,10 @@ def inventory_with_versions_for_staff(*, round_slug, region_slug) -> Inventory:
     """The region's inventory in the round with its round, region and versions (without their
     snapshots, with their documents): two queries. 404 if the round, the region or the inventory
     does not exist."""
-    versions = (
-        InventoryVersion.objects.defer("snapshot_json")
-        .select_related("document")
-        .order_by("number")
-    )
     inventory = (
         Inventory.objects.filter(round__slug=round_slug, region__slug=region_slug)
         .select_related("round", "region")
-        .prefetch_related(Prefetch("versions", queryset=versions))
+        .prefetch_related(Prefetch("versions", queryset=_versions()))
         .first()
     )
     if inventory is None:

@@ -3,7 +3,7 @@
 
 from django import template
 
-from staff.fragments import cached_html
+from staff.fragments import CSRF_PLACEHOLDER, cached_html
 
 register = template.Library()
 
@@ -16,16 +16,21 @@ class CachedHtmlNode(template.Node):
         key = self.key.resolve(context)
         if not key:
             return self.nodelist.render(context)
-        return cached_html(key, lambda: self.nodelist.render(context))
+
+        def render():
+            with context.push(csrf_token=CSRF_PLACEHOLDER):
+                return self.nodelist.render(context)
+
+        return cached_html(key, render, context.get("csrf_token", ""))
 
 
 @register.tag
 def cachedhtml(parser, token):
     """The block as rendered for ``key`` (built by ``staff.fragments``, which names everything
     the block shows), rendered again only when the key changes; an empty key renders it without
-    the cache. The block must hold no form (no CSRF token) and nothing that depends on the
-    viewer beyond what the key names. Pass the block's data lazily, so that a cached block costs
-    no queries."""
+    the cache. The block must hold nothing that depends on the viewer beyond what the key names
+    (forms in it get each response's own CSRF token). Pass the block's data lazily, so that a
+    cached block costs no queries."""
     bits = token.split_contents()
     if len(bits) != 2:
         raise template.TemplateSyntaxError("cachedhtml needs a key")

@@ -5,6 +5,7 @@ import re
 
 import pytest
 import time_machine
+from django.core.cache.backends.dummy import DummyCache
 from django.urls import reverse
 
 from inventories.services import inventory_return_for_completion
@@ -13,8 +14,7 @@ from inventories.tests.factories import open_inventory, round_2019
 from regions.models import ContactPerson
 from regions.services import contact_person_deactivate
 from regions.tests.factories import StaffUserFactory
-from staff import services
-from staff.templatetags import staff_tags
+from staff import fragments, services
 from staff.tests.review_helpers import IN_ROUND, REVIEW_DAY, STOCKHOLM, submitted_inventory
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def test_a_cached_board_is_the_board_as_rendered(client, staff_user, submitted, 
     with time_machine.travel(REVIEW_DAY, tick=False):
         _board(client)
         cached = _board(client)
-        monkeypatch.setattr(staff_tags, "cached_html", lambda key, render: render())
+        monkeypatch.setattr(fragments, "cache", DummyCache("none", {}))
         rendered = _board(client)
     strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
     assert strip.sub("", cached) == strip.sub("", rendered)
@@ -128,3 +128,76 @@ def test_the_board_follows_the_language(client, staff_user, submitted):
     assert "Alla regioner i detalj" in _board(client)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert "Alla regioner i detalj" not in _board(client)
+
+
+def _inventory_page(client, region):
+    response = client.get(reverse("staff:inventory", args=["2019", region.slug]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_cached_inventory_page_is_the_page_as_rendered(
+    client, staff_user, region, submitted, monkeypatch
+):
+    client.force_login(staff_user)
+    with time_machine.travel(REVIEW_DAY, tick=False):
+        _inventory_page(client, region)
+        cached = _inventory_page(client, region)
+        monkeypatch.setattr(fragments, "cache", DummyCache("none", {}))
+        rendered = _inventory_page(client, region)
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    assert token.sub("", cached) == token.sub("", rendered)
+    # The forms in the cached body get the response's own token, as the header's form does.
+    assert fragments.CSRF_PLACEHOLDER not in cached
+    assert len(token.findall(cached)) == 4
+    assert len(set(token.findall(cached))) == 1
+
+
+def test_the_inventory_page_shows_every_action_at_once(
+    client, staff_user, region, contact, submitted
+):
+    client.force_login(staff_user)
+    with time_machine.travel(REVIEW_DAY):
+        assert "Godkänn" in _inventory_page(client, region)
+        inventory_return_for_completion(
+            inventory=submitted,
+            actor=staff_user,
+            message="Komplettera budgeten.",
+            items=[{"anchor": "part:1", "text": "Del 1"}],
+        )
+        page = _inventory_page(client, region)
+        assert "Komplettera budgeten." in page
+        assert "1 öppen punkt" in page
+        inventory_message_post(inventory=submitted, author=contact, text="Svar")
+        assert "1 obesvarat svar" in _inventory_page(client, region)
+        colleague = StaffUserFactory(full_name="Kerstin Kollega")
+        services.inventory_note_add(inventory=submitted, actor=colleague, text="Ring dem.")
+        page = _inventory_page(client, region)
+        assert "Ring dem." in page
+        assert "Kerstin Kollega" in page  # the note's author, and a choice of handläggare
+        services.region_assign(
+            round=submitted.round, region=region, actor=colleague, handlaggare=colleague
+        )
+        assert "Kerstin Kollega handlägger regionen" in _inventory_page(client, region)
+        colleague.full_name = "Kerstin Nyman"
+        colleague.save()
+        assert "Kerstin Nyman handlägger regionen" in _inventory_page(client, region)
+        services.region_deadline_extend(
+            round=submitted.round,
+            region=region,
+            new_deadline=datetime.datetime(2020, 2, 3, 12, 0, tzinfo=STOCKHOLM),
+            reason="Sjukdom i staben",
+            actor=staff_user,
+        )
+        assert "Sjukdom i staben" in _inventory_page(client, region)
+        contact_person_deactivate(contact_person=ContactPerson.objects.get(user=contact))
+        assert "Regionen saknar kontaktperson." in _inventory_page(client, region)
+
+
+def test_the_inventory_page_shows_a_new_pdf_copy(client, staff_user, region, submitted):
+    from staff.tests.review_helpers import store_pdf
+
+    client.force_login(staff_user)
+    assert "PDF version 1" not in _inventory_page(client, region)
+    store_pdf(submitted.versions.get())
+    assert "PDF version 1" in _inventory_page(client, region)

@@ -18,7 +18,7 @@ from inventories.services.dialogue import completion_anchors
 from inventories.services.integrity import version_damage
 from portal.formatting import days_label, days_until
 from portal.permissions import staff_required
-from staff import history, selectors, services
+from staff import fragments, history, selectors, services
 from staff.diff import version_diff
 from staff.forms import (
     ITEMS_MAX,
@@ -36,28 +36,42 @@ from staff.views.common import apply_errors, context, detail_url, load
 
 @staff_required
 def inventory_detail(request, round_slug, region_slug):
-    round_, region, inventory = load(round_slug, region_slug)
-    versions = list(inventory.versions.all()) if inventory else []
+    round_, region, inventory = selectors.round_region_inventory_for_staff(
+        round_slug=round_slug, region_slug=region_slug, versions=False
+    )
     deadline = inventory.effective_deadline if inventory else round_.deadline
-    assignment = selectors.assignment_for(round_=round_, region=region)
+
+    # The body is cached for every state of what it shows (staff.fragments.inventory_page_key):
+    # these run only when it is rendered.
+    @functools.cache
+    def assignment():
+        return selectors.assignment_for(round_=round_, region=region)
+
     return render(
         request,
         "staff/inventory.html",
         context(
             round_,
             region,
+            page_key=fragments.inventory_page_key(round_, region, inventory),
             inventory=inventory,
             status=selectors.status_info(inventory),
-            versions=versions,
-            active_contacts=selectors.active_contacts_for_region(region=region),
+            versions=functools.cache(
+                lambda: list(selectors.versions_for_staff(inventory)) if inventory else []
+            ),
+            active_contacts=functools.cache(
+                lambda: selectors.active_contacts_for_region(region=region)
+            ),
             effective_deadline=deadline,
             days_label=days_label(days_until(deadline)),
             can_extend=(inventory is None or inventory.status in Inventory.EDITABLE_STATUSES),
-            notes=selectors.internal_notes(inventory),
-            note_form=NoteForm(),
+            notes=functools.cache(lambda: selectors.internal_notes(inventory)),
+            note_form=NoteForm,
             assignment=assignment,
-            assign_form=AssignForm(
-                initial={"handlaggare": assignment.handlaggare if assignment else None}
+            assign_form=functools.cache(
+                lambda: AssignForm(
+                    initial={"handlaggare": assignment().handlaggare if assignment() else None}
+                )
             ),
         ),
     )
