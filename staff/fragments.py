@@ -227,6 +227,19 @@ def _inventory_page_sql() -> str:
                 f"ON v.{c(InventoryVersion, 'id')} = d.{c(VersionDocument, 'version')} "
                 f"WHERE v.{c(InventoryVersion, 'inventory')} = %(inventory)s",
             ),
+            # The dialogue: open completion items, and messages (only ever added).
+            _select(
+                "k",
+                [c(CompletionItem, "id")],
+                f"FROM {_table(CompletionItem)} WHERE {c(CompletionItem, 'inventory')} = "
+                f"%(inventory)s AND {c(CompletionItem, 'status')} = %(open)s",
+            ),
+            _select(
+                "m",
+                ["COUNT(*)", f"MAX({c(ThreadMessage, 'id')})"],
+                f"FROM {_table(ThreadMessage)} "
+                f"WHERE {c(ThreadMessage, 'inventory')} = %(inventory)s",
+            ),
             _select(
                 "c",
                 [c(ContactPerson, name, "p") for name in ("id", "role", "active")]
@@ -280,9 +293,10 @@ def _digest(sql: str, params: dict) -> str:
 
 def inventory_page_key(round_, region, inventory, *, now=None) -> str:
     """The cache key of the body of a region's page in ``round_``: the inventory as this
-    request loaded it (every field the page shows, its dialogue counts), its versions and their
-    PDF copies, the region's contact persons, the handläggare assigned and those who may be,
-    the internal notes, today's date (days left), the language and the templates."""
+    request loaded it (every field the page shows), its open completion items and its messages,
+    its versions and their PDF copies, the region's contact persons, the handläggare assigned
+    and those who may be, the internal notes, today's date (days left), the language and the
+    templates."""
     now = now or timezone.now()
     fields = ()
     if inventory is not None:
@@ -300,8 +314,6 @@ def inventory_page_key(round_, region, inventory, *, now=None) -> str:
                 "accepted_at",
                 "returned_at",
                 "return_message",
-                "open_items",
-                "unanswered",
             )
         )
     parts = [
@@ -319,6 +331,7 @@ def inventory_page_key(round_, region, inventory, *, now=None) -> str:
                 "region": region.pk,
                 "round": round_.pk,
                 "group": STAFF_GROUP_NAME,
+                "open": CompletionItem.Status.OPEN,
             },
         ),
     ]

@@ -365,10 +365,16 @@ def versions_for_staff(inventory):
     return _versions().filter(inventory=inventory)
 
 
-def _inventories_for_staff(*, versions=True, **filters):
-    queryset = with_dialogue_counts(Inventory.objects.filter(**filters)).select_related(
-        "round", "region"
-    )
+def dialogue_counts(inventory) -> Inventory:
+    """``inventory`` with ``open_items`` and ``unanswered`` (``with_dialogue_counts``)."""
+    return with_dialogue_counts(Inventory.objects.filter(pk=inventory.pk)).only("pk").get()
+
+
+def _inventories_for_staff(*, versions=True, counts=True, **filters):
+    queryset = Inventory.objects.filter(**filters)
+    if counts:
+        queryset = with_dialogue_counts(queryset)
+    queryset = queryset.select_related("round", "region")
     if versions:
         queryset = queryset.prefetch_related(Prefetch("versions", queryset=_versions()))
     return queryset
@@ -380,13 +386,13 @@ def inventory_for_staff(*, round_, region) -> Inventory | None:
     return _inventories_for_staff(round=round_, region=region).first()
 
 
-def round_region_inventory_for_staff(*, round_slug, region_slug, versions=True):
+def round_region_inventory_for_staff(*, round_slug, region_slug, versions=True, counts=True):
     """``(round, region, inventory)`` as ``inventory_for_staff`` loads the inventory: two queries
     when the region has an inventory in the round (the inventory with its round and region, its
-    versions unless ``versions=False``), four when not (``inventory`` is ``None``). 404 for an
-    unknown round or region."""
+    versions unless ``versions=False``; its dialogue counts unless ``counts=False``), four when
+    not (``inventory`` is ``None``). 404 for an unknown round or region."""
     inventory = _inventories_for_staff(
-        round__slug=round_slug, region__slug=region_slug, versions=versions
+        round__slug=round_slug, region__slug=region_slug, versions=versions, counts=counts
     ).first()
     if inventory is not None:
         return inventory.round, inventory.region, inventory

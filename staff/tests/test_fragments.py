@@ -170,6 +170,10 @@ def test_the_inventory_page_shows_every_action_at_once(
         assert "1 öppen punkt" in page
         inventory_message_post(inventory=submitted, author=contact, text="Svar")
         assert "1 obesvarat svar" in _inventory_page(client, region)
+        inventory_message_post(inventory=submitted, author=staff_user, text="Tack")
+        assert "obesvarat" not in _inventory_page(client, region)
+        completion_item_resolve(item=submitted.completion_items.get(), actor=staff_user)
+        assert "öppen punkt" not in _inventory_page(client, region)
         colleague = StaffUserFactory(full_name="Kerstin Kollega")
         services.inventory_note_add(inventory=submitted, actor=colleague, text="Ring dem.")
         page = _inventory_page(client, region)

@@ -37,7 +37,7 @@ from staff.views.common import apply_errors, context, detail_url, load
 @staff_required
 def inventory_detail(request, round_slug, region_slug):
     round_, region, inventory = selectors.round_region_inventory_for_staff(
-        round_slug=round_slug, region_slug=region_slug, versions=False
+        round_slug=round_slug, region_slug=region_slug, versions=False, counts=False
     )
     deadline = inventory.effective_deadline if inventory else round_.deadline
 
@@ -55,6 +55,9 @@ def inventory_detail(request, round_slug, region_slug):
             region,
             page_key=fragments.inventory_page_key(round_, region, inventory),
             inventory=inventory,
+            dialogue=functools.cache(
+                lambda: selectors.dialogue_counts(inventory) if inventory else None
+            ),
             status=selectors.status_info(inventory),
             versions=functools.cache(
                 lambda: list(selectors.versions_for_staff(inventory)) if inventory else []
