@@ -339,6 +339,35 @@ def inventory_page_key(round_, region, inventory, *, now=None) -> str:
     return "staff-inventory:" + digest
 
 
+def version_page_key(*, round_, region, version, previous, versions, document, damage) -> str:
+    """The cache key of the body of a version's page. A version never changes; the key names
+    what around it does: the other versions (the links between them), its PDF copy's state,
+    what is known to be damaged, the round's and the region's names, the language and the
+    templates."""
+    state = None
+    if document is not None:
+        state = (
+            document.pk,
+            document.status,
+            document.file.name,
+            document.sha256,
+            document.last_error,
+        )
+    parts = [
+        "staff-version",
+        templates_digest(),
+        repr((round_.pk, round_.name, round_.slug)),
+        repr((region.pk, region.name, region.slug)),
+        repr((version.pk, version.sha256, previous.pk if previous else None)),
+        repr(tuple(other.number for other in versions)),
+        repr(state),
+        repr(tuple(str(problem) for problem in damage)),
+        translation.get_language() or "",
+    ]
+    digest = hashlib.blake2b(":".join(parts).encode(), digest_size=20).hexdigest()
+    return "staff-version:" + digest
+
+
 #: Stands for the request's CSRF token in a cached block (a block is shared by every handläggare
 #: who sees the same state; each response gets its own token back in its place).
 CSRF_PLACEHOLDER = "staffcachedcsrftoken5d1e8b"

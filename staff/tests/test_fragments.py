@@ -205,3 +205,31 @@ def test_the_inventory_page_shows_a_new_pdf_copy(client, staff_user, region, sub
     assert "PDF version 1" not in _inventory_page(client, region)
     store_pdf(submitted.versions.get())
     assert "PDF version 1" in _inventory_page(client, region)
+
+
+def _version_page(client, region, number):
+    response = client.get(reverse("staff:version", args=["2019", region.slug, number]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_version_page_shows_its_pdf_copy_new_versions_and_damage(
+    client, staff_user, region, contact, submitted
+):
+    from inventories.models import VersionDocument
+    from inventories.services import inventory_submit
+    from staff.tests.review_helpers import store_pdf
+
+    client.force_login(staff_user)
+    page = _version_page(client, region, 1)
+    assert "Öppna PDF-kopian av version 1" not in page
+    document = store_pdf(submitted.versions.get())
+    assert "Öppna PDF-kopian av version 1" in _version_page(client, region, 1)
+    with time_machine.travel(REVIEW_DAY, tick=False):
+        inventory_return_for_completion(inventory=submitted, actor=staff_user, message="Mer.")
+        inventory_submit(inventory=submitted, user=contact)
+    assert "Version 2</a>" in _version_page(client, region, 1)
+    VersionDocument.objects.filter(pk=document.pk).update(damage="PDF-filen saknas.")
+    page = _version_page(client, region, 1)
+    assert "den lagrade kopian är skadad" in page
+    assert "PDF-filen saknas." in page

@@ -326,8 +326,10 @@ def version_detail(request, round_slug, region_slug, number):
     version, previous = selectors.version_in(inventory, number)
     damage = version_damage(version=version)
 
-    # Versions never change: the template renders the diff and the content once per pair of
-    # versions and language ({% cachedparts %}), and these run only when it does.
+    # Versions never change: the template renders the page's body once per state of what is
+    # around the version ({% cachedhtml %}: its PDF copy, the other versions, the damage found)
+    # and the diff and the content once per pair of versions and language ({% cachedparts %});
+    # these run only when they are rendered.
     @functools.cache
     def diff():
         return version_diff(previous.snapshot, version.snapshot) if previous else None
@@ -336,20 +338,31 @@ def version_detail(request, round_slug, region_slug, number):
     def content():
         return version_pdf_context(version.snapshot, sha256=version.sha256)
 
+    document = getattr(version, "document", None)
+    versions = list(inventory.versions.all())
     return render(
         request,
         "staff/version.html",
         context(
             round_,
             region,
+            page_key=fragments.version_page_key(
+                round_=round_,
+                region=region,
+                version=version,
+                previous=previous,
+                versions=versions,
+                document=document,
+                damage=damage,
+            ),
             inventory=inventory,
             version=version,
             previous=previous,
-            document=getattr(version, "document", None),
+            document=document,
             damage=damage,
             diff=diff,
             content=content,
-            versions=list(inventory.versions.all()),
+            versions=versions,
         ),
     )
 
