@@ -351,41 +351,77 @@ def board_for_round(round_, *, now=None) -> Board:
 # One inventory, as staff see it ----------------------------------------------------------------
 
 
-def inventory_for_staff(*, round_, region) -> Inventory | None:
-    """The region's inventory in the round with its versions (without their snapshots) and its
-    dialogue counts (``with_dialogue_counts``)."""
-    versions = (
+def _versions():
+    """Versions without their snapshots, with their PDF copies, in order."""
+    return (
         InventoryVersion.objects.defer("snapshot_json")
         .select_related("document")
         .order_by("number")
     )
-    return (
-        with_dialogue_counts(Inventory.objects.filter(round=round_, region=region))
+
+
+def versions_for_staff(inventory):
+    """``inventory``'s versions (``_versions``)."""
+    return _versions().filter(inventory=inventory)
+
+
+def dialogue_counts(inventory) -> Inventory:
+    """``inventory`` with ``open_items`` and ``unanswered`` (``with_dialogue_counts``)."""
+    return with_dialogue_counts(Inventory.objects.filter(pk=inventory.pk)).only("pk").get()
+
+
+def _inventories_for_staff(*, versions=True, counts=True, **filters):
+    queryset = Inventory.objects.filter(**filters)
+    if counts:
+        queryset = with_dialogue_counts(queryset)
+    queryset = queryset.select_related("round", "region")
+    if versions:
+        queryset = queryset.prefetch_related(Prefetch("versions", queryset=_versions()))
+    return queryset
+
+
+def inventory_for_staff(*, round_, region) -> Inventory | None:
+    """The region's inventory in the round with its versions (without their snapshots) and its
+    dialogue counts (``with_dialogue_counts``)."""
+    return _inventories_for_staff(round=round_, region=region).first()
+
+
+def round_region_inventory_for_staff(*, round_slug, region_slug, versions=True, counts=True):
+    """``(round, region, inventory)`` as ``inventory_for_staff`` loads the inventory: two queries
+    when the region has an inventory in the round (the inventory with its round and region, its
+    versions unless ``versions=False``; its dialogue counts unless ``counts=False``), four when
+    not (``inventory`` is ``None``). 404 for an unknown round or region."""
+    inventory = _inventories_for_staff(
+        round__slug=round_slug, region__slug=region_slug, versions=versions, counts=counts
+    ).first()
+    if inventory is not None:
+        return inventory.round, inventory.region, inventory
+    return round_get_for_staff(slug=round_slug), region_get_for_staff(slug=region_slug), None
+
+
+def inventory_with_versions_for_staff(*, round_slug, region_slug) -> Inventory:
+    """The region's inventory in the round with its round, region and versions (without their
+    snapshots, with their documents): two queries. 404 if the round, the region or the inventory
+    does not exist."""
+    inventory = (
+        Inventory.objects.filter(round__slug=round_slug, region__slug=region_slug)
         .select_related("round", "region")
-        .prefetch_related(Prefetch("versions", queryset=versions))
+        .prefetch_related(Prefetch("versions", queryset=_versions()))
         .first()
     )
+    if inventory is None:
+        raise Http404
+    return inventory
 
 
-def version_for_staff(*, inventory, number) -> InventoryVersion:
-    queryset = inventory.versions.select_related("submitted_by", "document")
-    try:
-        return queryset.get(number=number)
-    except InventoryVersion.DoesNotExist:
-        raise Http404 from None
-
-
-def version_previous(version) -> InventoryVersion | None:
-    """The version before ``version``; its snapshot is read when first used (the version page
-    uses it only when its cached diff is missing)."""
-    return (
-        InventoryVersion.objects.filter(
-            inventory_id=version.inventory_id, number__lt=version.number
-        )
-        .defer("snapshot_json")
-        .order_by("-number")
-        .first()
-    )
+def version_in(inventory, number) -> tuple[InventoryVersion, InventoryVersion | None]:
+    """Version ``number`` of ``inventory`` and the one before it, from its prefetched versions
+    (``inventory_with_versions_for_staff``); 404 if there is no such version."""
+    versions = list(inventory.versions.all())
+    for index, version in enumerate(versions):
+        if version.number == number:
+            return version, versions[index - 1] if index else None
+    raise Http404
 
 
 def audit_for_inventory(*, round_, region, inventory):
@@ -463,6 +499,16 @@ def contacts_for_region(*, region):
             Prefetch("invitations", queryset=Invitation.objects.order_by("-created_at"))
         )
         .order_by("-active", "role", "user__full_name")
+    )
+
+
+def active_contacts_for_region(*, region) -> list:
+    """The region's active contact persons, as ``contacts_for_region`` orders them (one query,
+    without their invitations)."""
+    return list(
+        ContactPerson.objects.filter(region=region, active=True)
+        .select_related("user")
+        .order_by("role", "user__full_name")
     )
 
 

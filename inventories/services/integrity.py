@@ -156,7 +156,10 @@ def version_damage(*, version) -> list[str]:
     """What is known to be wrong with ``version`` (for a page that shows it): the flag on its
     record, and a live check of its snapshot's hash (cheap). A newly found mismatch is flagged,
     the PDF checked too, and staff told once."""
-    document = VersionDocument.objects.filter(version=version).first()
+    if InventoryVersion.document.is_cached(version):  # loaded with the version just now
+        document = getattr(version, "document", None)
+    else:
+        document = VersionDocument.objects.filter(version=version).first()
     known = document.damage.splitlines() if document is not None and document.damage else []
     live = snapshot_problems(version)
     if live and not set(live) <= set(known):

@@ -1,9 +1,12 @@
 """The progress board of a round, and the staff area's entry point."""
 
+import functools
+
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from portal.permissions import staff_required
-from staff import selectors
+from staff import fragments, selectors
 
 
 @staff_required
@@ -20,19 +23,31 @@ def staff_home(request):
 @staff_required
 def board(request, round_slug):
     round_ = selectors.round_get_for_staff(slug=round_slug)
-    board_ = selectors.board_for_round(round_)
     mine = request.GET.get("mina") == "1"
-    rows = [row for row in board_.rows if row.handlaggare == request.user] if mine else board_.rows
+    now = timezone.now()
+
+    # The body is cached for every state of what it shows (staff.fragments.board_key): these
+    # run only when it is rendered.
+    @functools.cache
+    def board_():
+        return selectors.board_for_round(round_, now=now)
+
+    @functools.cache
+    def rows():
+        rows = board_().rows
+        return [row for row in rows if row.handlaggare == request.user] if mine else rows
+
     return render(
         request,
         "staff/board.html",
         {
             "round": round_,
-            "rounds": list(selectors.rounds_for_staff()),
+            "board_key": fragments.board_key(round_, user=request.user if mine else None, now=now),
+            "rounds": functools.cache(lambda: list(selectors.rounds_for_staff())),
             "board": board_,
             "rows": rows,
             "mine": mine,
-            "damaged": list(selectors.damaged_documents(round_)),
-            "delivery": selectors.delivery_problems(round_),
+            "damaged": functools.cache(lambda: list(selectors.damaged_documents(round_))),
+            "delivery": functools.cache(lambda: selectors.delivery_problems(round_)),
         },
     )

@@ -24,10 +24,9 @@ def context(round_, region, **extra):
 
 
 def load(round_slug, region_slug):
-    round_ = selectors.round_get_for_staff(slug=round_slug)
-    region = selectors.region_get_for_staff(slug=region_slug)
-    inventory = selectors.inventory_for_staff(round_=round_, region=region)
-    return round_, region, inventory
+    return selectors.round_region_inventory_for_staff(
+        round_slug=round_slug, region_slug=region_slug
+    )
 
 
 def detail_url(round_, region):

@@ -18,7 +18,7 @@ from inventories.services.dialogue import completion_anchors
 from inventories.services.integrity import version_damage
 from portal.formatting import days_label, days_until
 from portal.permissions import staff_required
-from staff import history, selectors, services
+from staff import fragments, history, selectors, services
 from staff.diff import version_diff
 from staff.forms import (
     ITEMS_MAX,
@@ -36,29 +36,45 @@ from staff.views.common import apply_errors, context, detail_url, load
 
 @staff_required
 def inventory_detail(request, round_slug, region_slug):
-    round_, region, inventory = load(round_slug, region_slug)
-    versions = list(inventory.versions.all()) if inventory else []
+    round_, region, inventory = selectors.round_region_inventory_for_staff(
+        round_slug=round_slug, region_slug=region_slug, versions=False, counts=False
+    )
     deadline = inventory.effective_deadline if inventory else round_.deadline
-    contacts = list(selectors.contacts_for_region(region=region))
-    assignment = selectors.assignment_for(round_=round_, region=region)
+
+    # The body is cached for every state of what it shows (staff.fragments.inventory_page_key):
+    # these run only when it is rendered.
+    @functools.cache
+    def assignment():
+        return selectors.assignment_for(round_=round_, region=region)
+
     return render(
         request,
         "staff/inventory.html",
         context(
             round_,
             region,
+            page_key=fragments.inventory_page_key(round_, region, inventory),
             inventory=inventory,
+            dialogue=functools.cache(
+                lambda: selectors.dialogue_counts(inventory) if inventory else None
+            ),
             status=selectors.status_info(inventory),
-            versions=versions,
-            active_contacts=[c for c in contacts if c.active],
+            versions=functools.cache(
+                lambda: list(selectors.versions_for_staff(inventory)) if inventory else []
+            ),
+            active_contacts=functools.cache(
+                lambda: selectors.active_contacts_for_region(region=region)
+            ),
             effective_deadline=deadline,
             days_label=days_label(days_until(deadline)),
             can_extend=(inventory is None or inventory.status in Inventory.EDITABLE_STATUSES),
-            notes=selectors.internal_notes(inventory),
-            note_form=NoteForm(),
+            notes=functools.cache(lambda: selectors.internal_notes(inventory)),
+            note_form=NoteForm,
             assignment=assignment,
-            assign_form=AssignForm(
-                initial={"handlaggare": assignment.handlaggare if assignment else None}
+            assign_form=functools.cache(
+                lambda: AssignForm(
+                    initial={"handlaggare": assignment().handlaggare if assignment() else None}
+                )
             ),
         ),
     )
@@ -303,16 +319,17 @@ def deadline_extend(request, round_slug, region_slug):
 
 @staff_required
 def version_detail(request, round_slug, region_slug, number):
-
-    round_, region, inventory = load(round_slug, region_slug)
-    if inventory is None:
-        raise Http404
-    version = selectors.version_for_staff(inventory=inventory, number=number)
-    previous = selectors.version_previous(version)
+    inventory = selectors.inventory_with_versions_for_staff(
+        round_slug=round_slug, region_slug=region_slug
+    )
+    round_, region = inventory.round, inventory.region
+    version, previous = selectors.version_in(inventory, number)
     damage = version_damage(version=version)
 
-    # Versions never change: the template renders the diff and the content once per pair of
-    # versions and language ({% cachedparts %}), and these run only when it does.
+    # Versions never change: the template renders the page's body once per state of what is
+    # around the version ({% cachedhtml %}: its PDF copy, the other versions, the damage found)
+    # and the diff and the content once per pair of versions and language ({% cachedparts %});
+    # these run only when they are rendered.
     @functools.cache
     def diff():
         return version_diff(previous.snapshot, version.snapshot) if previous else None
@@ -321,20 +338,31 @@ def version_detail(request, round_slug, region_slug, number):
     def content():
         return version_pdf_context(version.snapshot, sha256=version.sha256)
 
+    document = getattr(version, "document", None)
+    versions = list(inventory.versions.all())
     return render(
         request,
         "staff/version.html",
         context(
             round_,
             region,
+            page_key=fragments.version_page_key(
+                round_=round_,
+                region=region,
+                version=version,
+                previous=previous,
+                versions=versions,
+                document=document,
+                damage=damage,
+            ),
             inventory=inventory,
             version=version,
             previous=previous,
-            document=getattr(version, "document", None),
+            document=document,
             damage=damage,
             diff=diff,
             content=content,
-            versions=list(inventory.versions.all()),
+            versions=versions,
         ),
     )
 
