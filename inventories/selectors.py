@@ -226,10 +226,19 @@ def version_get(*, inventory, number: int) -> InventoryVersion:
         raise Http404 from None
 
 
+_INVENTORY_VERSIONS = CompiledQuery(
+    lambda inventory_id: _versions().filter(inventory_id=inventory_id), inventory_id=int
+)
+
+
 def versions_of(*, inventory) -> list[InventoryVersion]:
-    """The inventory's submitted versions in order, with their PDF copies."""
+    """The inventory's submitted versions in order, with their PDF copies (one compiled query,
+    only the first time)."""
     if "versions" not in getattr(inventory, "_prefetched_objects_cache", {}):
-        prefetch_related_objects([inventory], _versions_prefetch())
+        versions = _INVENTORY_VERSIONS.rows(inventory_id=inventory.pk)
+        for version in versions:
+            version.inventory = inventory
+        prefetched(inventory, "versions", versions)
     return list(inventory.versions.all())
 
 
