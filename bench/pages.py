@@ -2,6 +2,7 @@
 """Benchmark the portal's pages against a bare Django view on the same stack, in the same run.
 
     .venv/bin/python bench/pages.py            # or: make bench
+    .venv/bin/python bench/pages.py --only "Del 1 GET,review"   # a subset of the pages
 
 What it does, all on loopback addresses:
 
@@ -508,7 +509,24 @@ def report(results: list[Page]) -> int:
     return 1 if failed else 0
 
 
+def selected(results: list[Page], only: str | None) -> list[Page]:
+    """The bare view, the sign-in page (the yardstick) and the pages named in ``only`` (labels,
+    comma-separated, case-insensitive); every page without ``only``."""
+    if not only:
+        return results
+    names = {name.strip().lower() for name in only.split(",") if name.strip()}
+    unknown = names - {page.label.lower() for page in results}
+    if unknown:
+        sys.exit(f"--only: no page named {', '.join(sorted(unknown))}")
+    return results[:2] + [page for page in results[2:] if page.label.lower() in names]
+
+
 def main() -> int:
+    only = None
+    if sys.argv[1:2] == ["--only"] and len(sys.argv) == 3:
+        only = sys.argv[2]
+    elif sys.argv[1:]:
+        sys.exit("usage: bench/pages.py [--only 'PAGE[,PAGE]']")
     wrk = ensure_wrk()
     admin_sql(ADMIN_URL, f'CREATE DATABASE "{DB_NAME}"')
     server = None
@@ -526,7 +544,7 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         data = seed()
-        results = pages(data)
+        results = selected(pages(data), only)
         for page in results[1:]:
             count_queries(page)
         connections.close_all()

@@ -9,6 +9,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from inventories.models import FieldGuidance
+from portal.compiled import CompiledQuery
+
 DEFAULT_NEXT_STEPS = _lazy(
     "Tillväxtverket läser alla regioners behovsinventeringar och återkommer om något behöver "
     "kompletteras. Om behovsinventeringen återsänds för komplettering får ni ett "
@@ -155,6 +158,13 @@ FIELD_HELP = {
 }
 
 
+#: A round's own help texts (few rows), read on every form page: compiled once.
+_ROUND_GUIDANCE = CompiledQuery(
+    lambda round_id: FieldGuidance.objects.filter(round_id=round_id).order_by("field", "pk"),
+    round_id=int,
+)
+
+
 def field_help(round_, form_key: str) -> dict:
     """``{field: (help text, example)}`` for one form in ``round_``: the round's own texts
     where it has them (one query), the portal's defaults otherwise."""
@@ -165,7 +175,9 @@ def field_help(round_, form_key: str) -> dict:
         if key.startswith(prefix)
     }
     if round_ is not None and round_.pk:
-        for row in round_.field_guidance.filter(field__startswith=prefix):
+        for row in _ROUND_GUIDANCE.rows(round_id=round_.pk):
+            if not row.field.startswith(prefix):
+                continue
             name = row.field[len(prefix) :]
             default_help, default_example = found.get(name, ("", ""))
             found[name] = (row.help_text or default_help, row.example or default_example)

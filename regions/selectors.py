@@ -1,9 +1,12 @@
 """Reading regions, always scoped to what the user may see."""
 
+from types import SimpleNamespace
+
 from django.core import signing
 from django.http import Http404
 from django.utils.crypto import constant_time_compare
 
+from portal.compiled import CompiledQuery
 from regions.models import ContactPerson, Invitation, Region
 
 
@@ -14,15 +17,34 @@ def regions_visible_to(user):
         return qs.none()
     if user.is_handlaggare:
         return qs
-    return qs.filter(contact_persons__user=user, contact_persons__active=True)
+    return qs.filter(contact_persons__user_id=user.pk, contact_persons__active=True)
+
+
+def _region_query(*, staff: bool) -> CompiledQuery:
+    def build(slug, user_id=None):
+        # Only the viewer's id and role shape the query.
+        viewer = SimpleNamespace(pk=user_id, is_authenticated=True, is_handlaggare=staff)
+        return regions_visible_to(viewer).filter(slug=slug).order_by("pk")[:2]
+
+    if staff:
+        return CompiledQuery(build, slug=str)
+    return CompiledQuery(build, slug=str, user_id=int)
+
+
+#: ``region_get_for_user`` runs on every start page: compiled once (``portal.compiled``).
+_REGION_QUERIES = {True: _region_query(staff=True), False: _region_query(staff=False)}
 
 
 def region_get_for_user(*, user, slug: str) -> Region:
     """The region ``slug`` if ``user`` may see it; otherwise 404 (never reveal that it exists)."""
-    try:
-        return regions_visible_to(user).get(slug=slug)
-    except Region.DoesNotExist:
-        raise Http404 from None
+    if not user.is_authenticated:
+        raise Http404
+    staff = bool(user.is_handlaggare)
+    viewer = {} if staff else {"user_id": user.pk}
+    found = _REGION_QUERIES[staff].rows(slug=slug, **viewer)
+    if len(found) != 1:
+        raise Http404
+    return found[0]
 
 
 def contact_persons_active(*, region):
@@ -31,6 +53,22 @@ def contact_persons_active(*, region):
         .select_related("user")
         .order_by("role", "user__full_name")
     )
+
+
+_CONTACT_PERSONS_LISTED = CompiledQuery(
+    lambda region_id: (
+        ContactPerson.objects.filter(region_id=region_id, active=True, user__is_active=True)
+        .select_related("user")
+        .order_by("role", "user__full_name", "pk")
+    ),
+    region_id=int,
+)
+
+
+def contact_persons_listed(*, region) -> list[ContactPerson]:
+    """``contact_persons_active(region=region)`` as a list (one compiled query: the region's
+    start page lists them on every visit)."""
+    return _CONTACT_PERSONS_LISTED.rows(region_id=region.pk)
 
 
 class InvitationLinkInvalid(Exception):

@@ -27,7 +27,7 @@ BUDGETS = {
     "part2": 3,
     "part3": 4,
     "review": 4,
-    "receipt": 5,
+    "receipt": 4,
     "dialogue": 14,
 }
 PART1_SAVE_BUDGET = 13  # 11 outside the test's transaction (a savepoint pair here)

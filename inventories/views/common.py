@@ -6,10 +6,11 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext as _
 
 from inventories import services
@@ -22,6 +23,28 @@ from inventories.models import Inventory, Round
 from inventories.selectors import STATES, inventory_find, inventory_parts_load
 from inventories.services.guards import ensure_editable
 from regions.models import Region
+
+
+@functools.lru_cache(maxsize=4096)
+def _inventory_url(name, region_slug, round_slug, prefix, urlconf, kwargs) -> str:
+    return reverse(
+        f"inventories:{name}",
+        kwargs={"region_slug": region_slug, "round_slug": round_slug, **dict(kwargs)},
+        urlconf=urlconf,
+    )
+
+
+def inventory_url(name: str, region_slug: str, round_slug: str, **kwargs: str) -> str:
+    """``reverse("inventories:<name>")`` for a region and round, remembered per process: the
+    stepper and the links of every inventory page reverse the same few URLs each request."""
+    return _inventory_url(
+        name,
+        region_slug,
+        round_slug,
+        get_script_prefix(),
+        get_urlconf() or settings.ROOT_URLCONF,
+        tuple(sorted(kwargs.items())),
+    )
 
 
 @dataclass
@@ -70,9 +93,8 @@ class Page:
         return self.request.GET.get("granska") == "1"
 
     def url(self, name, **kwargs) -> str:
-        return reverse(
-            f"inventories:{name}",
-            kwargs={"region_slug": self.region.slug, "round_slug": self.round.slug, **kwargs},
+        return inventory_url(
+            name, self.region.slug, self.round.slug, **{k: str(v) for k, v in kwargs.items()}
         )
 
     def review_errors(self, *, part, **ids) -> dict:

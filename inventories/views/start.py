@@ -9,7 +9,7 @@ from inventories.completion import OpenItems, dialogue_url
 from inventories.fragments import completeness_cached
 from inventories.guidance import state_label, timeline
 from inventories.selectors import inventories_for_region, rounds_for_region_page
-from regions.selectors import contact_persons_active, region_get_for_user
+from regions.selectors import contact_persons_listed, region_get_for_user
 
 
 def _round_overview(round_, inventory):
@@ -60,7 +60,7 @@ def region_start(request, slug):
         {
             "region": region,
             "rounds": rounds,
-            "contact_persons": contact_persons_active(region=region),
+            "contact_persons": contact_persons_listed(region=region),
             "now": timezone.now(),
             "submitted_statuses": ("submitted", "accepted"),
         },

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -10,7 +11,7 @@ from inventories import display, services
 from inventories.errors import InventoryLocked
 from inventories.forms import SubmitForm
 from inventories.guidance import DEFAULT_NEXT_STEPS, paragraphs
-from inventories.selectors import version_get, versions_of
+from inventories.selectors import versions_of
 from inventories.views.common import (
     load_existing_page,
     load_page,
@@ -91,14 +92,18 @@ def submit(request, region_slug, round_slug):
 @login_required
 def receipt(request, region_slug, round_slug, number):
     page = load_existing_page(request, region_slug, round_slug, parts=False, states=())
-    version = version_get(inventory=page.inventory, number=number)
+    # Every version in one query: the one shown, and whether a later one exists.
+    versions = versions_of(inventory=page.inventory)
+    version = next((v for v in versions if v.number == number), None)
+    if version is None:
+        raise Http404
     return render_page(
         page,
         "inventories/receipt.html",
         {
             "version": version,
             "attachments": version.snapshot.get("attachments") or [],
-            "is_latest": version.number == page.inventory.versions.count(),
+            "is_latest": version.number == len(versions),
             "hide_locked": True,
             "next_steps": paragraphs(page.round.next_steps) or [DEFAULT_NEXT_STEPS],
         },

@@ -28,6 +28,8 @@ if not CACHES["default"]["BACKEND"].endswith("RedisCache"):
     raise ImproperlyConfigured(
         "Production needs a shared cache for the rate limits: set CACHE_URL=redis://host:6379/1."
     )
+# The same cache with one Redis client per connection pool (``portal.cache``).
+CACHES["default"]["BACKEND"] = "portal.cache.RedisCache"
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -1,6 +1,8 @@
 """Template helpers shared by every page: the error summary and small formatting filters."""
 
 from django import template
+from django.utils import translation
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -45,3 +47,41 @@ def filesize(value) -> str:
     from portal.formatting import file_size
 
     return file_size(int(value or 0))
+
+
+#: What ``{% chrome %}`` rendered, per block, language and values (a few dozen entries).
+_CHROME: dict[tuple, str] = {}
+
+
+class ChromeNode(template.Node):
+    def __init__(self, nodelist, name, values):
+        self.nodelist, self.name, self.values = nodelist, name, values
+
+    def render(self, context):
+        key = (
+            self.name,
+            translation.get_language(),
+            *(value.resolve(context) for value in self.values),
+        )
+        html = _CHROME.get(key)
+        if html is None:
+            html = str(self.nodelist.render(context))
+            if len(_CHROME) < 256:
+                _CHROME[key] = html
+        return mark_safe(html)  # noqa: S308 - rendered by the template engine, escaped there
+
+
+@register.tag
+def chrome(parser, token):
+    """``{% chrome "name" value… %}…{% endchrome %}``: a block of the pages' frame (header,
+    footer, session dialog) rendered once per process, language and ``value``s.
+
+    The block may show only what the language, the values and the portal's settings, URLs,
+    static files and templates decide (all fixed while the process runs): never the user's
+    name, a CSRF token, the path or anything else of one request."""
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("chrome needs a name")
+    nodelist = parser.parse(("endchrome",))
+    parser.delete_first_token()
+    return ChromeNode(nodelist, bits[1], [parser.compile_filter(bit) for bit in bits[2:]])
