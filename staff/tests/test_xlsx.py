@@ -3,13 +3,14 @@ text that XML cannot hold as it is, the sheets' widths, frozen panes and autofil
 workbook's exports of a round against the tables they come from."""
 
 import datetime
+import gc
 import io
 import zipfile
 
 import pytest
 from openpyxl import load_workbook
 
-from staff.exports import round_export, write_export_workbook
+from staff.exports import round_export, write_export_workbook, write_round_workbook
 from staff.exports.columns import BOOL, DATE, DATETIME, INT, KRONOR, LONG_TEXT, TEXT
 from staff.exports.xlsx import HEADER, TITLE, Workbook, column_letter
 
@@ -155,6 +156,10 @@ def test_the_round_workbook_holds_every_table_cell_for_cell(seeded_round):
     target = io.BytesIO()
     write_export_workbook(round_export(seeded_round), target)
     workbook = load_workbook(io.BytesIO(target.getvalue()))
+    export = round_export(seeded_round)
+    again = io.BytesIO()
+    assert write_round_workbook(seeded_round, again) == len(list(export.main.rows)) == 21
+    assert gc.isenabled()  # off while the snapshots live, on again afterwards
     export = round_export(seeded_round)
     for table in [export.main, *export.items]:
         rows = list(workbook[table.title].iter_rows(values_only=True))
