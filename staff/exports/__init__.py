@@ -19,12 +19,15 @@ from staff.exports.columns import Table
 from staff.exports.csv_files import table_csv_lines, write_export_csv_zip
 from staff.exports.tables import TABLE_SLUGS, RoundExport, main_headers, round_export
 from staff.exports.workbook import write_export_workbook
+from staff.synthesis import no_gc_pauses
 
 
 def write_round_workbook(round_, target, *, synthesis_filter=None) -> int:
     """Write the round's workbook (for ``synthesis_filter``) to ``target``; returns the number
-    of region rows."""
-    return write_export_workbook(round_export(round_, synthesis_filter), target)
+    of region rows. The collector stays off while the parsed snapshots live (a sixth of the
+    time at 311 regions: each collection would walk them all again)."""
+    with no_gc_pauses():
+        return write_export_workbook(round_export(round_, synthesis_filter), target)
 
 
 def round_csv_lines(round_, *, synthesis_filter=None, table: str = "regioner"):

@@ -56,6 +56,8 @@ YEAR_AMOUNTS = (
     ("own", _lazy("Egen medfinansiering")),
     ("other", _lazy("Annan medfinansiering")),
 )
+_AMOUNT_NAMES = tuple(name for name, _label in YEAR_AMOUNTS)
+_NO_AMOUNTS: dict = {}
 #: The free-text intervention columns, in the order of the form.
 INTERVENTION_TEXTS = Intervention.TEXT_FIELDS
 
@@ -83,9 +85,11 @@ def year_values(entries, years) -> list:
     if entries is None:
         return [None] * (len(years) * len(YEAR_AMOUNTS))
     by_year = {entry["year"]: entry for entry in entries}
-    return [
-        by_year.get(year, {}).get(name, 0) or 0 for year in years for name, _title in YEAR_AMOUNTS
-    ]
+    values: list = []
+    for year in years:
+        entry = by_year.get(year, _NO_AMOUNTS)
+        values += [entry.get(name) or 0 for name in _AMOUNT_NAMES]
+    return values
 
 
 def _flags(choices, prefix) -> tuple[list[str], list[Column]]:
@@ -102,8 +106,7 @@ def flag_values(selected, values) -> list:
     """One boolean per value: is it among ``selected``? Blank when the version lacks the field."""
     if selected is None:
         return [None] * len(values)
-    chosen = set(selected)
-    return [value in chosen for value in values]
+    return [value in selected for value in values]  # a handful of choices: no set needed
 
 
 def _local(value):
