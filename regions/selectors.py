@@ -7,13 +7,27 @@ from django.utils.crypto import constant_time_compare
 from regions.models import ContactPerson, Invitation, Region
 
 
+def second_factor_passed(user) -> bool:
+    """Has this sign-in of ``user`` been confirmed with the second factor?
+
+    django_otp's middleware gives ``request.user`` an ``is_verified()``; a user object from
+    anywhere else has not been through a sign-in and counts as not confirmed.
+    """
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified is not None and is_verified())
+
+
 def regions_visible_to(user):
-    """Regions ``user`` may see: all for staff, their own active region for a contact person."""
+    """Regions ``user`` may see: all for staff, their own active region for a contact person.
+
+    Staff see them only once the sign-in has passed the second factor, as in the staff area:
+    with the password alone a handläggare sees no region at all.
+    """
     qs = Region.objects.filter(active=True)
     if not user.is_authenticated:
         return qs.none()
     if user.is_handlaggare:
-        return qs
+        return qs if second_factor_passed(user) else qs.none()
     return qs.filter(contact_persons__user=user, contact_persons__active=True)
 
 

@@ -1,7 +1,6 @@
 """The review page (the whole inventory and its checklist), submitting, and the receipt."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from inventories.views.common import (
     render_page,
     require_contact,
 )
+from portal.permissions import second_factor_required
 
 # --- Granska, skicka in, kvitto ----------------------------------------------------------------
 
@@ -49,7 +49,7 @@ def _review_response(page, form, *, status=200, refusal=""):
     )
 
 
-@login_required
+@second_factor_required
 def review(request, region_slug, round_slug):
     page = load_page(request, region_slug, round_slug, parts=False, states=())
     if page.inventory is None:
@@ -57,7 +57,7 @@ def review(request, region_slug, round_slug):
     return _review_response(page, SubmitForm())
 
 
-@login_required
+@second_factor_required
 def submit(request, region_slug, round_slug):
     page = load_existing_page(request, region_slug, round_slug, parts=False)
     if request.method != "POST":
@@ -88,7 +88,7 @@ def submit(request, region_slug, round_slug):
     return redirect(page.url("receipt", number=version.number))
 
 
-@login_required
+@second_factor_required
 def receipt(request, region_slug, round_slug, number):
     page = load_existing_page(request, region_slug, round_slug, parts=False, states=())
     version = version_get(inventory=page.inventory, number=number)
