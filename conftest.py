@@ -460,31 +460,61 @@ def worker_process(broker_url, transactional_db, tmp_path, settings):
     redis.Redis.from_url(broker_url).delete(queue)
 
 
-def _ensure_reference_data():
-    """Put back what the data migrations load (regions, the 2019 round, the staff group).
+#: The data migrations that load reference data, in migration order (module, function). After a
+#: flush they run again, all of them, so the data is what ``migrate`` left: the 21 regions, the
+#: 2019 round with its milestones (0003), its funds, next steps and milestone dates (0007), its
+#: registration prefix (0013), and a retention plan for every round (records 0002).
+REFERENCE_DATA_MIGRATIONS = [
+    ("regions.migrations.0002_load_regions", "load"),
+    ("inventories.migrations.0003_round_2019_and_staff_group", "create_round"),
+    ("inventories.migrations.0007_countable_needs", "round_2019_data"),
+    (
+        "inventories.migrations.0013_round_registration_sequence_and_inventory_number",
+        "prefix_for_round_2019",
+    ),
+    ("records.migrations.0002_retention_plan", "plans_for_existing_rounds"),
+]
 
-    Transactional tests (live server, real worker) end with a flush that empties every table;
-    the next test must still find the 21 regions. Runs the migrations' own functions.
-    """
-    import importlib
 
-    from django.apps import apps
+def _reference_data_complete() -> bool:
+    """Is what the data migrations load still there, up to the last step on each table?"""
     from django.contrib.auth.models import Group
 
     from inventories.models import Round
     from portal.models import STAFF_GROUP_NAME
     from regions.models import Region
 
-    if Region.objects.count() != 21:
-        importlib.import_module("regions.migrations.0002_load_regions").load(apps, None)
-    if not Round.objects.filter(slug="2019").exists():
-        importlib.import_module(
-            "inventories.migrations.0003_round_2019_and_staff_group"
-        ).create_round(apps, None)
-    if not Group.objects.filter(name=STAFF_GROUP_NAME, permissions__isnull=False).exists():
-        from portal.staff_group import sync_staff_group
+    return (
+        Region.objects.count() == 21
+        and Round.objects.filter(
+            slug="2019",
+            registration_prefix="2019-",  # inventories 0013, the last data step on the round
+            retention_plan__isnull=False,  # records 0002
+        ).exists()
+        and Group.objects.filter(name=STAFF_GROUP_NAME, permissions__isnull=False).exists()
+    )
 
-        sync_staff_group()
+
+def _ensure_reference_data():
+    """Put back what the data migrations load (regions, the 2019 round and its data, the
+    retention plans, the staff group).
+
+    Transactional tests (live server, real worker) end with a flush that empties every table;
+    the next test must still find what ``migrate`` left. Runs the migrations' own functions
+    (``REFERENCE_DATA_MIGRATIONS``), all of them and in order whenever anything is missing;
+    each may run again over data that is partly there (a database reused with ``--reuse-db``).
+    """
+    import importlib
+
+    from django.apps import apps
+
+    if _reference_data_complete():
+        return
+    for module, function in REFERENCE_DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+    from portal.staff_group import sync_staff_group
+
+    sync_staff_group()
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,5 @@
 """Reading inventories, always scoped to the user's region (staff see every region)."""
 
-from types import SimpleNamespace
-
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 
@@ -18,7 +16,12 @@ from inventories.models import (
     ThreadMessage,
 )
 from portal.compiled import CompiledQuery, prefetched
-from regions.selectors import region_get_for_user, regions_visible_to
+from regions.selectors import (
+    compiled_viewer,
+    region_get_for_user,
+    regions_visible_to,
+    second_factor_passed,
+)
 
 _ACTIVE_ROUNDS = CompiledQuery(lambda: Round.objects.filter(active=True).order_by("-opens_at"))
 _ACTIVE_MILESTONES = CompiledQuery(
@@ -140,7 +143,7 @@ def _head_query(states, *, staff: bool) -> CompiledQuery:
 
     def build(region_slug, round_slug, user_id=None):
         # Whom the regions are scoped to: only the id and the role shape the query.
-        viewer = SimpleNamespace(pk=user_id, is_authenticated=True, is_handlaggare=staff)
+        viewer = compiled_viewer(user_id=user_id, staff=staff)
         queryset = Inventory.objects.filter(
             region__in=regions_visible_to(viewer).filter(slug=region_slug),
             round__slug=round_slug,
@@ -181,6 +184,8 @@ def inventory_find(*, user, region_slug: str, round_slug: str, parts: bool = Tru
     if not user.is_authenticated:
         raise Http404
     staff = bool(user.is_handlaggare)
+    if staff and not second_factor_passed(user):
+        raise Http404
     states = STATES if parts else tuple(states)
     shape = (states, staff)
     query = _HEAD_QUERIES.get(shape)

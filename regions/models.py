@@ -8,6 +8,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+#: The domain of the address that replaces an anonymised contact person's (``.invalid`` is
+#: reserved: no mail can ever be delivered there). The retention plan (``records.retention``)
+#: anonymises; the services here never bring an anonymised account back.
+ANONYMISED_EMAIL_DOMAIN = "anonymiserad.invalid"
+
 county_code_validator = RegexValidator(
     r"^(0[1-9]|1[0-9]|2[0-5])$", _("Länskoden består av två siffror, 01–25.")
 )
@@ -61,6 +66,11 @@ class ContactPerson(models.Model):
 
     def __str__(self):
         return f"{self.user.full_name} ({self.region.name})"
+
+    @property
+    def is_anonymised(self) -> bool:
+        """Anonymised by the retention plan: the person behind the account is gone for good."""
+        return self.user.email.endswith("@" + ANONYMISED_EMAIL_DOMAIN)
 
 
 class Invitation(models.Model):

@@ -10,20 +10,43 @@ from portal.compiled import CompiledQuery
 from regions.models import ContactPerson, Invitation, Region
 
 
+def second_factor_passed(user) -> bool:
+    """Has this sign-in of ``user`` been confirmed with the second factor?
+
+    django_otp's middleware gives ``request.user`` an ``is_verified()``; a user object from
+    anywhere else has not been through a sign-in and counts as not confirmed.
+    """
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified is not None and is_verified())
+
+
 def regions_visible_to(user):
-    """Regions ``user`` may see: all for staff, their own active region for a contact person."""
+    """Regions ``user`` may see: all for staff, their own active region for a contact person.
+
+    Staff see them only once the sign-in has passed the second factor, as in the staff area:
+    with the password alone a handläggare sees no region at all.
+    """
     qs = Region.objects.filter(active=True)
     if not user.is_authenticated:
         return qs.none()
     if user.is_handlaggare:
-        return qs
+        return qs if second_factor_passed(user) else qs.none()
     return qs.filter(contact_persons__user_id=user.pk, contact_persons__active=True)
+
+
+def compiled_viewer(*, user_id, staff: bool) -> SimpleNamespace:
+    """A stand-in for the viewer when a query scoped by ``regions_visible_to`` is compiled once
+    (``portal.compiled``): only the id and the role shape that query. Staff stand in as having
+    passed the second factor, so callers of a compiled staff query check
+    ``second_factor_passed`` on the real user first."""
+    return SimpleNamespace(
+        pk=user_id, is_authenticated=True, is_handlaggare=staff, is_verified=lambda: True
+    )
 
 
 def _region_query(*, staff: bool) -> CompiledQuery:
     def build(slug, user_id=None):
-        # Only the viewer's id and role shape the query.
-        viewer = SimpleNamespace(pk=user_id, is_authenticated=True, is_handlaggare=staff)
+        viewer = compiled_viewer(user_id=user_id, staff=staff)
         return regions_visible_to(viewer).filter(slug=slug).order_by("pk")[:2]
 
     if staff:
@@ -40,6 +63,8 @@ def region_get_for_user(*, user, slug: str) -> Region:
     if not user.is_authenticated:
         raise Http404
     staff = bool(user.is_handlaggare)
+    if staff and not second_factor_passed(user):
+        raise Http404
     viewer = {} if staff else {"user_id": user.pk}
     found = _REGION_QUERIES[staff].rows(slug=slug, **viewer)
     if len(found) != 1:

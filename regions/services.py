@@ -40,6 +40,13 @@ class InvitationUnusable(ValidationError):
         super().__init__(_("Inbjudningslänken går inte längre att använda."), code=status)
 
 
+def _refuse_anonymised(contact_person, message) -> None:
+    """An account the retention plan anonymised is never brought back (no reactivation, no
+    invitation, no password): the person behind it is gone; register a new contact person."""
+    if contact_person.is_anonymised:
+        raise ValidationError(message, code="anonymised")
+
+
 def _revoke_open_invitations(contact_person, now) -> int:
     return contact_person.invitations.filter(used_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=now
@@ -83,6 +90,13 @@ def invitation_create(*, contact_person, created_by) -> Invitation:
 
     contact_person = ContactPerson.objects.select_for_update().get(pk=contact_person.pk)
     user = contact_person.user
+    _refuse_anonymised(
+        contact_person,
+        _(
+            "Kontaktpersonen är anonymiserad enligt gallringsplanen och kan inte bjudas in. "
+            "Registrera en ny kontaktperson i stället."
+        ),
+    )
     if not (contact_person.active and user.is_active):
         raise ValidationError(
             _("%(name)s är inaktiverad och kan inte bjudas in."),
@@ -209,7 +223,9 @@ def invitation_accept(*, invitation, password):
     contact_person = invitation.contact_person
     if not invitation.is_usable:
         raise InvitationUnusable(invitation.status)
-    if not (contact_person.active and contact_person.user.is_active):
+    if contact_person.is_anonymised or not (
+        contact_person.active and contact_person.user.is_active
+    ):
         raise InvitationUnusable(Invitation.Status.REVOKED)
     user = contact_person.user
     password_validation.validate_password(password, user)
@@ -238,8 +254,18 @@ def contact_person_deactivate(*, contact_person) -> ContactPerson:
 
 @transaction.atomic
 def contact_person_reactivate(*, contact_person) -> ContactPerson:
-    """The contact person speaks for the region again (send a new invitation if needed)."""
+    """The contact person speaks for the region again (send a new invitation if needed).
+
+    Not an anonymised one: that account stays inactive for good.
+    """
     contact_person = ContactPerson.objects.select_for_update().get(pk=contact_person.pk)
+    _refuse_anonymised(
+        contact_person,
+        _(
+            "Kontaktpersonen är anonymiserad enligt gallringsplanen och kan inte återaktiveras. "
+            "Registrera en ny kontaktperson i stället."
+        ),
+    )
     if contact_person.active:
         raise ValidationError(
             _("%(name)s är redan aktiv."),

@@ -1,5 +1,8 @@
 """Contact persons in the admin: register, invite again, deactivate, reactivate.
 
+A contact person the retention plan anonymised is never reactivated or invited again: the
+services refuse, and the action shows their message.
+
 Each action calls the same audited service as the staff area (``staff.services``), so a change
 made here has its entry in the region's audit history like one made at /handlaggare/.
 """
@@ -121,6 +124,8 @@ class ContactPersonAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("inbjudan"))
     def invitation_state(self, obj):
+        if obj.is_anonymised:
+            return _("Anonymiserad: kan inte bjudas in eller återaktiveras")
         if obj.user.has_usable_password():
             return _("Har valt lösenord")
         invitations = list(obj.invitations.all())

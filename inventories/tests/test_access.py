@@ -247,3 +247,42 @@ def test_a_locked_post_keeps_what_was_typed_without_saving(client, contact, inve
     assert "Mitt utkast</textarea>" in html
     assert "readonly" in html
     assert ">Spara</button>" not in html
+
+
+# --- Staff read only once the sign-in has passed the second factor ----------------------------
+
+
+@pytest.mark.parametrize("name", [*PAGES, "inventories:start"])
+def test_staff_signed_in_with_the_password_only_are_sent_to_the_second_factor(
+    client, staff_user, inventory, name
+):
+    client.force_login(staff_user, second_factor=False)
+    for method in ("get", "post"):
+        response = getattr(client, method)(all_urls(inventory)[name])
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("second_factor_verify") + "?next=")
+
+
+def test_the_pdf_and_attachments_need_the_second_factor_too(client, staff_user, inventory):
+    client.force_login(staff_user, second_factor=False)
+    for name, kwargs in (
+        ("version_pdf", {"number": 1}),
+        ("attachments", {}),
+        ("attachment_download", {"pk": 1}),
+    ):
+        response = client.get(inventory_url(name, inventory.region, **kwargs))
+        assert response.status_code == 302, name
+        assert response.url.startswith(reverse("second_factor_verify") + "?next="), name
+
+
+def test_the_selector_shows_staff_no_region_without_a_confirmed_sign_in(staff_user, contact):
+    from regions.selectors import regions_visible_to
+
+    # A user object that has not come through a sign-in (no django_otp ``is_verified``).
+    assert not regions_visible_to(staff_user).exists()
+    staff_user.is_verified = lambda: False
+    assert not regions_visible_to(staff_user).exists()
+    staff_user.is_verified = lambda: True
+    assert regions_visible_to(staff_user).count() == 21
+    # A contact person sees the own region, with or without the attribute.
+    assert list(regions_visible_to(contact).values_list("code", flat=True)) == ["12"]

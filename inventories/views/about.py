@@ -1,15 +1,15 @@
 """Om uppdraget: the programme page of a round, linked from every part."""
 
-from django.contrib.auth.decorators import login_required
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventories.guidance import DEFAULT_ABOUT, paragraphs, state_label, timeline
 from inventories.models import ActivityArea, Dimension, Effect, FollowUp
 from inventories.views.common import load_page, render_page
+from portal.permissions import second_factor_required
 
 
-@login_required
+@second_factor_required
 def about(request, region_slug, round_slug):
     """The programme in the round's own words (or the portal's default), read-only; looking at
     it opens nothing."""

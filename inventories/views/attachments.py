@@ -8,7 +8,6 @@ description typed stay in the form (a browser never keeps a chosen file).
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -34,6 +33,7 @@ from inventories.views.common import (
     render_page,
     require_contact,
 )
+from portal.permissions import second_factor_required
 
 
 def _render(page, form, *, status=200):
@@ -60,7 +60,7 @@ def _render(page, form, *, status=200):
     )
 
 
-@login_required
+@second_factor_required
 def attachments(request, region_slug, round_slug):
     page = load_page(request, region_slug, round_slug)
     if page.inventory is None:
@@ -94,7 +94,7 @@ def attachments(request, region_slug, round_slug):
     return redirect(page.url("attachments"))
 
 
-@login_required
+@second_factor_required
 def attachment_remove(request, region_slug, round_slug, pk):
     page = load_existing_page(request, region_slug, round_slug)
     attachment = attachment_get(inventory=page.inventory, pk=pk)
@@ -114,7 +114,7 @@ def attachment_remove(request, region_slug, round_slug, pk):
 
 
 @require_GET
-@login_required
+@second_factor_required
 def attachment_download(request, region_slug, round_slug, pk):
     page = load_existing_page(request, region_slug, round_slug)
     attachment = attachment_get(inventory=page.inventory, pk=pk)

@@ -1,7 +1,6 @@
 """The region's dialogue with Tillväxtverket: what is asked of it, and the thread."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -17,9 +16,10 @@ from inventories.views.common import (
     render_page,
     require_contact,
 )
+from portal.permissions import second_factor_required
 
 
-@login_required
+@second_factor_required
 def dialogue(request, region_slug, round_slug):
     """Every completion item (open first in each request) with its replies, the thread, and
     the form to write to the handläggare (about an open item or in general)."""

@@ -8,7 +8,6 @@ flags the record. Never an error page.
 
 import logging
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -21,12 +20,13 @@ from inventories.services.records import (
     version_for_download,
     version_pdf_filename,
 )
+from portal.permissions import second_factor_required
 
 logger = logging.getLogger(__name__)
 
 
 @require_GET
-@login_required
+@second_factor_required
 def version_pdf(request, region_slug, round_slug, number):
     version = version_for_download(
         user=request.user, region_slug=region_slug, round_slug=round_slug, number=number

@@ -4,7 +4,6 @@ intervention (Del 2) or a goal (Del 3)."""
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
@@ -28,6 +27,7 @@ from inventories.views.common import (
     saved_values,
     with_revision,
 )
+from portal.permissions import second_factor_required
 
 
 @dataclass(frozen=True)
@@ -315,7 +315,7 @@ def _item_move(request, page, kind, pk):
     return redirect(kind.list_url(page, item))
 
 
-@login_required
+@second_factor_required
 def intervention_add(request, region_slug, round_slug):
     page = load_page(request, region_slug, round_slug)
     if page.inventory is None:
@@ -323,25 +323,25 @@ def intervention_add(request, region_slug, round_slug):
     return _item_form(request, page, INTERVENTION)
 
 
-@login_required
+@second_factor_required
 def intervention_edit(request, region_slug, round_slug, pk):
     page = load_existing_page(request, region_slug, round_slug)
     return _item_form(request, page, INTERVENTION, pk)
 
 
-@login_required
+@second_factor_required
 def intervention_delete(request, region_slug, round_slug, pk):
     page = load_existing_page(request, region_slug, round_slug)
     return _item_delete(request, page, INTERVENTION, pk)
 
 
-@login_required
+@second_factor_required
 def intervention_move(request, region_slug, round_slug, pk):
     page = load_existing_page(request, region_slug, round_slug)
     return _item_move(request, page, INTERVENTION, pk)
 
 
-@login_required
+@second_factor_required
 def goal_add(request, region_slug, round_slug):
     page = load_page(request, region_slug, round_slug)
     if page.inventory is None:
@@ -349,19 +349,19 @@ def goal_add(request, region_slug, round_slug):
     return _item_form(request, page, GOAL)
 
 
-@login_required
+@second_factor_required
 def goal_edit(request, region_slug, round_slug, pk):
     page = load_existing_page(request, region_slug, round_slug)
     return _item_form(request, page, GOAL, pk)
 
 
-@login_required
+@second_factor_required
 def goal_delete(request, region_slug, round_slug, pk):
     page = load_existing_page(request, region_slug, round_slug)
     return _item_delete(request, page, GOAL, pk)
 
 
-@login_required
+@second_factor_required
 def goal_move(request, region_slug, round_slug, pk):
     page = load_existing_page(request, region_slug, round_slug)
     return _item_move(request, page, GOAL, pk)

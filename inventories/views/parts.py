@@ -1,7 +1,6 @@
 """Del 1 – Nuläge, Del 2 – Insatser (the list) and Del 3 – Börläge, mål och effekter."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -36,6 +35,7 @@ from inventories.views.common import (
     with_notices,
     with_revision,
 )
+from portal.permissions import second_factor_required
 
 
 def _saved_texts(state, names) -> dict:
@@ -72,7 +72,7 @@ def _part1_add_row(post):
     return form, formset
 
 
-@login_required
+@second_factor_required
 def part1(request, region_slug, round_slug):
     page = load_page(request, region_slug, round_slug, parts=False, states=("current_state",))
     if page.inventory is None:
@@ -194,7 +194,7 @@ def _part3_next(page):
     return after_save_url(page, "part3", "review")
 
 
-@login_required
+@second_factor_required
 def part3(request, region_slug, round_slug):
     page = load_page(request, region_slug, round_slug, parts=False, states=("target_state",))
     if page.inventory is None:
@@ -270,7 +270,7 @@ def part3(request, region_slug, round_slug):
 # --- Del 2 – Insatser -------------------------------------------------------------------------
 
 
-@login_required
+@second_factor_required
 def part2(request, region_slug, round_slug):
     """The list of interventions: rendered once per revision ({% cachedparts %} in the
     template), so a cached list costs no queries for the interventions."""

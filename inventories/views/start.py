@@ -1,6 +1,5 @@
 """The region's start page: every active round with its deadline, status and parts."""
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -9,6 +8,7 @@ from inventories.completion import OpenItems, dialogue_url
 from inventories.fragments import completeness_cached
 from inventories.guidance import state_label, timeline
 from inventories.selectors import inventories_for_region, rounds_for_region_page
+from portal.permissions import second_factor_required
 from regions.selectors import contact_persons_listed, region_get_for_user
 
 
@@ -41,7 +41,7 @@ def _round_overview(round_, inventory):
     }
 
 
-@login_required
+@second_factor_required
 def region_start(request, slug):
     """The region's start page: every active round with its deadline, status, the parts'
     completeness, the timeline, submitted versions, and who speaks for the region.

@@ -1,7 +1,6 @@
 """The review page (the whole inventory and its checklist), submitting, and the receipt."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
@@ -20,6 +19,7 @@ from inventories.views.common import (
     render_page,
     require_contact,
 )
+from portal.permissions import second_factor_required
 
 # --- Granska, skicka in, kvitto ----------------------------------------------------------------
 
@@ -50,7 +50,7 @@ def _review_response(page, form, *, status=200, refusal=""):
     )
 
 
-@login_required
+@second_factor_required
 def review(request, region_slug, round_slug):
     page = load_page(request, region_slug, round_slug, parts=False, states=())
     if page.inventory is None:
@@ -58,7 +58,7 @@ def review(request, region_slug, round_slug):
     return _review_response(page, SubmitForm())
 
 
-@login_required
+@second_factor_required
 def submit(request, region_slug, round_slug):
     page = load_existing_page(request, region_slug, round_slug, parts=False)
     if request.method != "POST":
@@ -89,7 +89,7 @@ def submit(request, region_slug, round_slug):
     return redirect(page.url("receipt", number=version.number))
 
 
-@login_required
+@second_factor_required
 def receipt(request, region_slug, round_slug, number):
     page = load_existing_page(request, region_slug, round_slug, parts=False, states=())
     # Every version in one query: the one shown, and whether a later one exists.

@@ -30,12 +30,9 @@ from records.retention.periods import (
     round_periods,
     rounds_with_periods,
 )
-from records.retention.selectors import (
-    ANONYMISED_EMAIL_DOMAIN,
-    Candidate,
-    retention_candidates,
-)
+from records.retention.selectors import Candidate, retention_candidates
 from records.retention.services import ANONYMISED_NAME, retention_apply
+from regions.models import ANONYMISED_EMAIL_DOMAIN
 
 __all__ = [
     "ANONYMISED_EMAIL_DOMAIN",

@@ -22,11 +22,7 @@ from inventories.models import (
 )
 from records.models import PurgeRecord
 from records.retention.periods import global_periods, local_day, months_before, round_periods
-from regions.models import ContactPerson
-
-#: The domain of the address that replaces an anonymised contact person's (``.invalid`` is
-#: reserved: no mail can ever be delivered there).
-ANONYMISED_EMAIL_DOMAIN = "anonymiserad.invalid"
+from regions.models import ANONYMISED_EMAIL_DOMAIN, ContactPerson
 
 Kind = PurgeRecord.Kind
 

@@ -25,14 +25,13 @@ from inventories.models import (
 from records.models import PurgeRecord
 from records.retention.periods import global_periods
 from records.retention.selectors import (
-    ANONYMISED_EMAIL_DOMAIN,
     Kind,
     contact_person_candidates,
     draft_candidates,
     shown_id,
     sign_in_sources,
 )
-from regions.models import ContactPerson, Invitation
+from regions.models import ANONYMISED_EMAIL_DOMAIN, ContactPerson, Invitation
 
 logger = logging.getLogger(__name__)
 
