@@ -63,6 +63,11 @@ def test_the_pdf_shows_the_whole_submission(version):
     assert "Effekter på lång sikt" in text
     assert "Insats 1: Insats 1: Hållbar omställning" in text.split("Mål 1")[-1]
     assert "Pengar per år, alla insatser" in text
+    # An intervention's money per year: one line per year, every amount and the year's total.
+    assert (
+        "Pengar per år 2020: söks från programmet 100 000 kr, egen medfinansiering 10 000 kr, "
+        "annan medfinansiering 5 000 kr, totalt 115 000 kr 2021: söks från programmet 50 000 kr"
+    ) in text
     assert "Önskat sluttillstånd" in text
     assert "Insatser som leder dit Insats 1" in text
     # Running header and "Sida X av Y" footer on every page.
