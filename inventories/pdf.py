@@ -342,17 +342,21 @@ def version_pdf_html(version) -> str:
 PDF_VARIANT = "pdf/a-2a"
 
 
-@functools.cache
+_ONCE_CLASSES: dict[type, type] = {}
+
+
 def _serialised_once(object_class: type) -> type:
-    """``object_class`` with its bytes computed once and kept."""
+    """``object_class`` with its bytes computed once and kept (one subclass per class)."""
+    if object_class not in _ONCE_CLASSES:
 
-    class Once(object_class):
-        @functools.cached_property
-        def data(self) -> bytes:
-            return super().data
+        class Once(object_class):
+            @functools.cached_property
+            def data(self) -> bytes:
+                return super().data
 
-    Once.__name__ = Once.__qualname__ = f"Once{object_class.__name__}"
-    return Once
+        Once.__name__ = Once.__qualname__ = f"Once{object_class.__name__}"
+        _ONCE_CLASSES[object_class] = Once
+    return _ONCE_CLASSES[object_class]
 
 
 def serialise_objects_once(document, pdf) -> None:
