@@ -18,7 +18,7 @@ in the same font (DejaVu Sans at the same size), with no other stylesheet, no ru
 footer, no PDF/A. The ratio of the medians is what our layout, page furniture and PDF/A cost on
 top of the text itself.
 
-Prints the median wall and CPU time of each, the ratio, peak RSS of the process and the peak of
+Prints the median wall and CPU time of each, the ratios, peak RSS of the process and the peak of
 Python allocations during one render (tracemalloc). Goals (issue 17): the full inventory under
 0.8 s, 300 interventions under 4 s (judged on CPU time: rendering is single-threaded, and wall
 time on a shared machine measures the other processes), ratio <= 1.3 for both. Exits 1 when a
@@ -222,11 +222,11 @@ def measure(version, runs: int, label: str, goal_s: float) -> bool:
     print(f"  peak Python allocations during one render: {python_peak / 2**20:.1f} MiB")
     # The time goal is judged on CPU time: WeasyPrint is single-threaded, so on an idle machine
     # CPU time is the wall time, and on this shared machine wall time mostly measures the others.
-    ok = ratio <= RATIO_GOAL and median_cpu["ours"] < goal_s
+    ok = ratio_cpu <= RATIO_GOAL and median_cpu["ours"] < goal_s
     print(
         "  goal met"
         if ok
-        else f"  GOAL MISSED (ratio <= {RATIO_GOAL} and median CPU time < {goal_s} s)"
+        else f"  GOAL MISSED (CPU ratio <= {RATIO_GOAL} and median CPU time < {goal_s} s)"
     )
     return ok
 
