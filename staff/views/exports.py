@@ -62,7 +62,7 @@ def export_csv_zip(request, round_slug):
     """Every table as its own CSV file in one ZIP, built in a temporary file."""
     round_ = selectors.round_get_for_staff(slug=round_slug)
     target = tempfile.TemporaryFile()
-    exports.write_export_csv_zip(exports.round_export(round_, _filter(request)), target)
+    exports.write_round_csv_zip(round_, target, synthesis_filter=_filter(request))
     target.seek(0)
     return FileResponse(
         target,
