@@ -30,12 +30,12 @@ def write_round_workbook(round_, target, *, synthesis_filter=None) -> int:
         return write_export_workbook(round_export(round_, synthesis_filter), target)
 
 
-def write_round_csv_zip(round_, target, *, synthesis_filter=None) -> list[str]:
+def write_round_csv_zip(round_, target, *, synthesis_filter=None, made_at=None) -> list[str]:
     """Write every table of the round (for ``synthesis_filter``) as a CSV file in a ZIP to
-    ``target``; returns the file names. The collector stays off while the parsed snapshots
-    live, as for the workbook."""
+    ``target``, each file dated ``made_at``; returns the file names. The collector stays off
+    while the parsed snapshots live, as for the workbook."""
     with no_gc_pauses():
-        return write_export_csv_zip(round_export(round_, synthesis_filter), target)
+        return write_export_csv_zip(round_export(round_, synthesis_filter), target, made_at=made_at)
 
 
 def round_csv_lines(round_, *, synthesis_filter=None, table: str = "regioner"):

@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from staff.exports.columns import BOOL, DATE, DATETIME, INT, KRONOR, Table
@@ -137,16 +138,23 @@ def csv_filename(table: Table) -> str:
     return f"{table.slug}.csv"
 
 
-def write_export_csv_zip(export: RoundExport, target) -> list[str]:
+def write_export_csv_zip(
+    export: RoundExport, target, *, made_at: datetime.datetime | None = None
+) -> list[str]:
     """Every table of ``export`` as its own CSV file in a ZIP written to ``target``; returns the
-    file names in order."""
+    file names in order. Each file is dated ``made_at`` (when the export was asked for; now if
+    not given), in local time as ZIP dates are."""
+    stamp = timezone.localtime(made_at or timezone.now()).timetuple()[:6]
     names = []
     with zipfile.ZipFile(
         target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESSLEVEL
     ) as archive:
         for table in export.tables:
             name = csv_filename(table)
-            with archive.open(name, "w") as out:
+            entry = zipfile.ZipInfo(name, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry._compresslevel = COMPRESSLEVEL  # type: ignore[attr-defined]  # public in 3.13
+            with archive.open(entry, "w") as out:
                 for chunk in table_csv_chunks(table):
                     out.write(chunk.encode())
             names.append(name)

@@ -1,5 +1,5 @@
 """The CSV rendering of the exports, compared byte for byte with what ``csv.writer`` writes
-(the way the files were written before the lines were built by hand)."""
+(the way the files were written before the lines were built by hand), and the ZIP's dates."""
 
 import csv
 import datetime
@@ -8,9 +8,13 @@ import json
 import zipfile
 
 import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from inventories.models import InventoryVersion
+from inventories.tests.factories import round_2019
 from staff import exports
 from staff.exports.columns import BOOL, DATE, DATETIME, INT, KRONOR, LONG_TEXT, TEXT, Table
 from staff.exports.csv_files import (
@@ -22,6 +26,7 @@ from staff.exports.csv_files import (
     table_csv_lines,
 )
 from staff.synthesis import SynthesisFilter
+from staff.tests.review_helpers import IN_ROUND
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +183,19 @@ def test_a_long_table_comes_in_chunks_with_the_same_text():
     assert len(chunks) == 3 and chunks[0].startswith(BOM + "Nr;Text;Ja?\r\n")
     expected = "".join(_reference_lines(Table("t", "t", columns, iter(rows))))
     assert "".join(chunks) == expected
+
+
+def test_zip_entries_are_dated_when_the_export_was_asked_for(client, staff_user, seeded_round):
+    asked = datetime.datetime(2019, 12, 3, 14, 25, 30, tzinfo=datetime.UTC)
+    with time_machine.travel(asked, tick=False):
+        client.force_login(staff_user)
+        response = client.get(reverse("staff:export_csv_zip", kwargs={"round_slug": "2019"}))
+    assert "-20191203-1525.csv.zip" in response["Content-Disposition"]  # Stockholm time
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert {info.date_time for info in archive.infolist()} == {(2019, 12, 3, 15, 25, 30)}
+
+    target = io.BytesIO()
+    exports.write_round_csv_zip(round_2019(), target, made_at=IN_ROUND)
+    local = timezone.localtime(IN_ROUND)
+    dates = {info.date_time for info in zipfile.ZipFile(target).infolist()}
+    assert dates == {(local.year, local.month, local.day, local.hour, local.minute, 0)}
