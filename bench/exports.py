@@ -167,9 +167,7 @@ def exports_to_measure():
         "XLSX, synthesis filter": lambda round_, out: exports.write_round_workbook(
             round_, out, synthesis_filter=synthesis_filter
         ),
-        "CSV tables (ZIP)": lambda round_, out: exports.write_export_csv_zip(
-            exports.round_export(round_), out
-        ),
+        "CSV tables (ZIP)": lambda round_, out: exports.write_round_csv_zip(round_, out),
     }
 
 

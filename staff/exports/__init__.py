@@ -30,6 +30,14 @@ def write_round_workbook(round_, target, *, synthesis_filter=None) -> int:
         return write_export_workbook(round_export(round_, synthesis_filter), target)
 
 
+def write_round_csv_zip(round_, target, *, synthesis_filter=None, made_at=None) -> list[str]:
+    """Write every table of the round (for ``synthesis_filter``) as a CSV file in a ZIP to
+    ``target``, each file dated ``made_at``; returns the file names. The collector stays off
+    while the parsed snapshots live, as for the workbook."""
+    with no_gc_pauses():
+        return write_export_csv_zip(round_export(round_, synthesis_filter), target, made_at=made_at)
+
+
 def round_csv_lines(round_, *, synthesis_filter=None, table: str = "regioner"):
     """One table of the round (by slug) as CSV text chunks, for a streaming response."""
     found = round_export(round_, synthesis_filter).table(table)
@@ -49,6 +57,7 @@ __all__ = [
     "table_csv_lines",
     "write_export_csv_zip",
     "write_export_workbook",
+    "write_round_csv_zip",
     "write_round_pdf_zip",
     "write_round_workbook",
 ]

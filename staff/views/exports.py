@@ -15,8 +15,8 @@ from staff.forms import SynthesisFilterForm
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _export_name(round_, suffix):
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+def _export_name(round_, suffix, made_at=None):
+    stamp = timezone.localtime(made_at).strftime("%Y%m%d-%H%M")
     return f"behovsinventering-{round_.slug}-{stamp}.{suffix}"
 
 
@@ -61,13 +61,14 @@ def export_csv(request, round_slug):
 def export_csv_zip(request, round_slug):
     """Every table as its own CSV file in one ZIP, built in a temporary file."""
     round_ = selectors.round_get_for_staff(slug=round_slug)
+    made_at = timezone.now()
     target = tempfile.TemporaryFile()
-    exports.write_export_csv_zip(exports.round_export(round_, _filter(request)), target)
+    exports.write_round_csv_zip(round_, target, synthesis_filter=_filter(request), made_at=made_at)
     target.seek(0)
     return FileResponse(
         target,
         as_attachment=True,
-        filename=_export_name(round_, "csv.zip"),
+        filename=_export_name(round_, "csv.zip", made_at),
         content_type="application/zip",
     )
 
