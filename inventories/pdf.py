@@ -10,8 +10,10 @@ from disk and refuses everything else (http, https, data, ``file:`` outside the 
 and every piece of user text reaches the HTML through Django's autoescaping.
 """
 
+import contextlib
 import datetime
 import functools
+import gc
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -373,13 +375,34 @@ def serialise_objects_once(document, pdf) -> None:
             obj.__class__ = _serialised_once(type(obj))
 
 
+@contextlib.contextmanager
+def cyclic_gc_paused():
+    """Pause Python's cyclic garbage collector for the block (reference counting still frees).
+
+    WeasyPrint allocates millions of small objects (styles, boxes, line boxes, PDF objects) that
+    live until the file is written, so every full collection during a render walks the whole
+    growing document again: with 300 interventions (281 pages) the collector took 3.3 of 11 s
+    of layout CPU, against 0.3-0.5 of 2.3 s for 60 interventions, which made the time per
+    page grow with the document. The cycles a render leaves behind are collected at the
+    collector's next run after the block.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def render_pdf(html: str, *, url_fetcher=None) -> bytes:
     """WeasyPrint with the static-only fetcher, as a tagged PDF/A-2a."""
     fetcher = url_fetcher or StaticFileFetcher()
     document = HTML(string=html, base_url=fetcher.root.as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(
-        pdf_variant=PDF_VARIANT, pdf_tags=True, finisher=serialise_objects_once
-    )
+    with cyclic_gc_paused():
+        return document.write_pdf(
+            pdf_variant=PDF_VARIANT, pdf_tags=True, finisher=serialise_objects_once
+        )
 
 
 def inventory_version_pdf(version) -> bytes:

@@ -1,5 +1,6 @@
 """The PDF copy of record: what it shows, tagged PDF/A-2a, embedded fonts, and no fetching."""
 
+import gc
 import os
 import sys
 import urllib.request
@@ -331,3 +332,35 @@ def test_serialising_each_object_once_changes_no_byte(version):
     expected = without.write_pdf(pdf_variant=pdf.PDF_VARIANT, pdf_tags=True)
     assert pdf.render_pdf(html) == expected
     assert b"/ID [" in expected  # PDF/A's identifier, the reason objects were serialised twice
+
+
+def test_the_cyclic_collector_is_paused_while_rendering_and_resumed_after(version, monkeypatch):
+    """Full collections over the growing document made large PDFs slower per page."""
+    html = pdf.version_pdf_html(version)
+    finishing = pdf.serialise_objects_once
+    enabled_while_finishing = []
+
+    def finisher(document, written):
+        enabled_while_finishing.append(gc.isenabled())
+        finishing(document, written)
+
+    monkeypatch.setattr(pdf, "serialise_objects_once", finisher)
+    assert gc.isenabled()
+    content = pdf.render_pdf(html)
+    assert enabled_while_finishing == [False]
+    assert gc.isenabled()
+    assert "Behovsinventering" in pdf_text(content)
+
+
+def test_the_paused_collector_is_resumed_after_an_error_and_left_off_if_it_was_off():
+    with pytest.raises(RuntimeError), pdf.cyclic_gc_paused():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pdf.cyclic_gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
