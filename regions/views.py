@@ -68,7 +68,7 @@ def invitation_accept(request, token):
         except ValidationError as exc:
             form.add_error("new_password2", exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="portal.auth.ModelBackend")
             messages.success(request, _("Ditt lösenord är sparat och du är inloggad. Välkommen!"))
             return redirect("home")
     return render(

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
@@ -76,11 +77,20 @@ class InventoryVersion(models.Model):
 
     @property
     def snapshot(self) -> dict:
+        """The stored JSON parsed afresh (the caller may change or keep it).
+
+        Parsing a realistic inventory's snapshot costs about a millisecond, so the small values
+        read from it are kept with the instance (a version never changes): after one parse,
+        ``registration_number`` costs nothing. The whole parse is not kept: exports go through
+        every version of a round and would hold all of them.
+        """
         import json
 
-        return json.loads(self.snapshot_json)
+        snapshot = json.loads(self.snapshot_json)
+        self.__dict__["registration_number"] = snapshot.get("registration_number") or ""
+        return snapshot
 
-    @property
+    @cached_property
     def registration_number(self) -> str:
         """The registration number stored with this version; empty for versions before it."""
         return self.snapshot.get("registration_number") or ""

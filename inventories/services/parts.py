@@ -18,7 +18,11 @@ from inventories.models import (
     TargetState,
 )
 from inventories.services.audit import audit_record
-from inventories.services.guards import ensure_contact_person, ensure_editable
+from inventories.services.guards import (
+    contact_person_exists,
+    ensure_contact_person,
+    ensure_editable,
+)
 
 INTERVENTION_FIELDS = Intervention.CONTENT_FIELDS
 GOAL_FIELDS = (
@@ -35,9 +39,12 @@ GOAL_FIELDS = (
 def _lock(inventory, user) -> Inventory:
     """Lock the inventory row for this transaction and check the user may change it now."""
     locked = (
-        Inventory.objects.select_for_update().select_related("round", "region").get(pk=inventory.pk)
+        Inventory.objects.select_for_update()
+        .select_related("round", "region")
+        .annotate(contact_person=contact_person_exists(user=user))
+        .get(pk=inventory.pk)
     )
-    ensure_contact_person(user=user, region=locked.region)
+    ensure_contact_person(user=user, region=locked.region, allowed=locked.contact_person)
     ensure_editable(locked)
     return locked
 
@@ -75,9 +82,15 @@ def current_state_save(*, inventory, user, data, budget_lines, revision) -> Curr
     ``{"description": str, "amount": int, "spent": int | None}`` (planned and spent so far).
     """
     locked = _lock(inventory, user)
-    state = CurrentState.objects.select_for_update().get(inventory=locked)
-    if state.revision != revision:
-        raise _conflict(state, _("Del 1"))
+    now = timezone.now()
+    texts = {name: data.get(name, "") for name in CurrentState.TEXT_FIELDS}
+    # The optimistic check and the write in one statement: only the revision the form was
+    # loaded at is overwritten (the inventory's row lock orders concurrent saves).
+    saved = CurrentState.objects.filter(inventory=locked, revision=revision).update(
+        **texts, revision=revision + 1, updated_at=now, updated_by=user
+    )
+    if not saved:
+        raise _conflict(CurrentState.objects.get(inventory=locked), _("Del 1"))
     total = sum(line["amount"] for line in budget_lines)
     if total > locked.round.start_capital:
         raise ValidationError(
@@ -92,26 +105,36 @@ def current_state_save(*, inventory, user, data, budget_lines, revision) -> Curr
                 }
             }
         )
-    now = timezone.now()
-    for name in CurrentState.TEXT_FIELDS:
-        setattr(state, name, data.get(name, ""))
-    state.revision += 1
-    state.updated_at = now
-    state.updated_by = user
-    state.save()
-    BudgetLine.objects.filter(inventory=locked).delete()
-    BudgetLine.objects.bulk_create(
-        BudgetLine(
-            inventory=locked,
-            description=line["description"],
-            amount=line["amount"],
-            spent=line.get("spent"),
-            position=position,
-        )
-        for position, line in enumerate(budget_lines)
-    )
+    _budget_lines_replace(locked, budget_lines)
     _touch(locked, user, 1, now)
+    state = inventory._state.fields_cache.get("current_state")
+    if state is None:
+        return CurrentState.objects.get(inventory=locked)
+    for name, value in texts.items():
+        setattr(state, name, value)
+    state.revision, state.updated_at, state.updated_by = revision + 1, now, user
     return state
+
+
+def _budget_lines_replace(inventory, budget_lines) -> None:
+    """Store ``budget_lines`` in their order; nothing is written when they are as stored."""
+    wanted = [
+        (line["description"], line["amount"], line.get("spent"), position)
+        for position, line in enumerate(budget_lines)
+    ]
+    stored = list(
+        BudgetLine.objects.filter(inventory=inventory)
+        .order_by("position", "id")
+        .values_list("description", "amount", "spent", "position")
+    )
+    if stored == wanted:
+        return
+    if stored:
+        BudgetLine.objects.filter(inventory=inventory).delete()
+    BudgetLine.objects.bulk_create(
+        BudgetLine(inventory=inventory, description=d, amount=a, spent=s, position=p)
+        for d, a, s, p in wanted
+    )
 
 
 @transaction.atomic

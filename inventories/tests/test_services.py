@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from inventories.completeness import inventory_completeness
 from inventories.errors import EditConflict, InventoryLocked
@@ -264,6 +266,37 @@ def test_stale_revision_is_a_conflict_and_keeps_the_winner(inventory, contact, r
     inventory.current_state.refresh_from_db()
     assert inventory.current_state.context == "Vinnarens text"
     assert list(inventory.budget_lines.values_list("amount", flat=True)) == [1]
+
+
+def test_unchanged_budget_lines_are_not_rewritten(inventory, contact):
+    lines = [{"description": "A", "amount": 10, "spent": None}, {"description": "B", "amount": 5}]
+    with time_machine.travel(IN_ROUND, tick=False):
+        current_state_save(
+            inventory=inventory, user=contact, data={"context": "Ett"}, budget_lines=lines,
+            revision=inventory.current_state.revision,
+        )  # fmt: skip
+        ids = list(inventory.budget_lines.values_list("pk", flat=True))
+        inventory.refresh_from_db()
+        with CaptureQueriesContext(connection) as queries:
+            state = current_state_save(
+                inventory=inventory, user=contact, data={"context": "Två"}, budget_lines=lines,
+                revision=inventory.current_state.revision,
+            )  # fmt: skip
+        assert list(inventory.budget_lines.values_list("pk", flat=True)) == ids
+        writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("DEL", "INS"))]
+        assert writes and not [sql for sql in writes if "inventories_budgetline" in sql]
+        state.refresh_from_db()
+        assert state.context == "Två"
+
+        # A changed line (here only what was spent) replaces them all, in the new order.
+        current_state_save(
+            inventory=inventory, user=contact, data={"context": "Tre"},
+            budget_lines=[lines[1], {**lines[0], "spent": 3}], revision=state.revision,
+        )  # fmt: skip
+    assert list(inventory.budget_lines.values_list("description", "amount", "spent")) == [
+        ("B", 5, None),
+        ("A", 10, 3),
+    ]
 
 
 def test_intervention_dates_must_lie_in_the_programme_period(inventory, contact):

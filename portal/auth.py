@@ -1,0 +1,51 @@
+"""The sign-in backend: Django's ``ModelBackend`` with the signed-in user read by a compiled query.
+
+Every signed-in request reads its user (``django.contrib.auth.get_user`` → the session's backend's
+``get_user``). Django's ``ModelBackend`` builds and compiles the same ``User`` queryset each time,
+which cost far more than running it; ``ModelBackend`` here runs it compiled once per process
+(``portal.compiled.CompiledQuery``). Signing in (``authenticate``, one password hash per attempt),
+the session's hash check and what an inactive user gets are Django's, unchanged.
+
+A session names the backend that signed it in, and Django accepts it only if that backend is in
+``AUTHENTICATION_BACKENDS``: ``LegacyBackendPathMiddleware`` moves the sessions signed in through
+Django's own class to this one, once each, so nobody is signed out when the setting changes.
+"""
+
+from django.contrib.auth import BACKEND_SESSION_KEY, backends
+
+from .compiled import CompiledQuery
+from .models import User
+
+BACKEND_PATH = "portal.auth.ModelBackend"
+LEGACY_BACKEND_PATH = "django.contrib.auth.backends.ModelBackend"
+
+_user_by_id = CompiledQuery(lambda user_id: User.objects.filter(pk=user_id), user_id=int)
+
+
+class ModelBackend(backends.ModelBackend):
+    """Django's ``ModelBackend``; ``get_user`` runs a compiled query (see the module)."""
+
+    def get_user(self, user_id):
+        try:
+            user_id = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        user = _user_by_id.first(user_id=user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+class LegacyBackendPathMiddleware:
+    """Rename Django's ``ModelBackend`` to ours in a session signed in before the change.
+
+    Must come after ``SessionMiddleware`` and before ``AuthenticationMiddleware``. The session is
+    saved once (it is marked modified); afterwards this only reads one key.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.get(BACKEND_SESSION_KEY) == LEGACY_BACKEND_PATH:
+            session[BACKEND_SESSION_KEY] = BACKEND_PATH
+        return self.get_response(request)
