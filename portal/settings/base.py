@@ -335,5 +335,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint reports each step of every render (and parses its own stylesheets at import,
+    # so every management command printed those steps) at INFO: only its warnings are kept.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
