@@ -107,9 +107,9 @@ def current_state_save(*, inventory, user, data, budget_lines, revision) -> Curr
         )
     _budget_lines_replace(locked, budget_lines)
     _touch(locked, user, 1, now)
-    state = inventory._state.fields_cache.get("current_state")
-    if state is None:
+    if not Inventory.current_state.is_cached(inventory):
         return CurrentState.objects.get(inventory=locked)
+    state = inventory.current_state  # the caller's, brought up to date below
     for name, value in texts.items():
         setattr(state, name, value)
     state.revision, state.updated_at, state.updated_by = revision + 1, now, user
