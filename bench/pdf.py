@@ -17,7 +17,7 @@ same text: every block of text of our document (heading, label, value, table row
 in the same font (DejaVu Sans at the same size), with no other stylesheet, no running header or
 footer, no PDF/A. The ratio of the medians is what our layout, page furniture and PDF/A cost on
 top of the text itself. Ours renders with Python's cyclic garbage collector paused
-(``inventories.pdf.cyclic_gc_paused``); plain WeasyPrint is also rendered that way, and the ratio
+(``portal.collector.cyclic_gc_paused``); plain WeasyPrint is also rendered that way, and the ratio
 to it is printed beside the goal's ratio (to plain WeasyPrint as it runs by default).
 
 Prints the median wall and CPU time of each, the ratios, peak RSS of the process and the peak of
@@ -173,7 +173,8 @@ def measure(version, runs: int, label: str, goal_s: float) -> bool:
     from pypdf import PdfReader
     from weasyprint import HTML
 
-    from inventories.pdf import cyclic_gc_paused, inventory_version_pdf, version_pdf_html
+    from inventories.pdf import inventory_version_pdf, version_pdf_html
+    from portal.collector import cyclic_gc_paused
 
     plain = plain_page(version_pdf_html(version))
 

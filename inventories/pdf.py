@@ -10,10 +10,8 @@ from disk and refuses everything else (http, https, data, ``file:`` outside the 
 and every piece of user text reaches the HTML through Django's autoescaping.
 """
 
-import contextlib
 import datetime
 import functools
-import gc
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -41,6 +39,7 @@ from inventories.models import (
 )
 from inventories.models import Goal as GoalModel
 from inventories.snapshot import sha256_hex
+from portal.collector import cyclic_gc_paused
 from portal.formatting import STOCKHOLM, file_size, kronor
 
 PDF_LANGUAGE = "sv"
@@ -373,26 +372,6 @@ def serialise_objects_once(document, pdf) -> None:
     for obj in pdf.objects:
         if isinstance(obj, Object) and obj.free != "f":
             obj.__class__ = _serialised_once(type(obj))
-
-
-@contextlib.contextmanager
-def cyclic_gc_paused():
-    """Pause Python's cyclic garbage collector for the block (reference counting still frees).
-
-    WeasyPrint allocates millions of small objects (styles, boxes, line boxes, PDF objects) that
-    live until the file is written, so every full collection during a render walks the whole
-    growing document again: with 300 interventions (281 pages) the collector took 3.3 of 11 s
-    of layout CPU, against 0.3-0.5 of 2.3 s for 60 interventions, which made the time per
-    page grow with the document. The cycles a render leaves behind are collected at the
-    collector's next run after the block.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def render_pdf(html: str, *, url_fetcher=None) -> bytes:

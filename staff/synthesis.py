@@ -12,9 +12,7 @@ Runs a fixed number of queries whatever the number of regions: the three of
 ``staff.selectors.export_rows`` and, with drafts, the few of ``inventory_with_parts``.
 """
 
-import gc
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from urllib.parse import urlencode
@@ -38,6 +36,7 @@ from inventories.models import (
 from inventories.models.inventory import choice_labels
 from inventories.selectors import inventory_with_parts
 from inventories.snapshot import inventory_snapshot
+from portal.collector import cyclic_gc_paused
 from regions.models import Region
 from staff.selectors import NOT_STARTED, export_rows
 
@@ -222,7 +221,7 @@ def synthesis_sources(round_, *, drafts: bool = False, rows=None, only=None) -> 
         ]
         live = _draft_snapshots(round_, editable)
     sources = []
-    with no_gc_pauses():
+    with cyclic_gc_paused():
         for row in rows:
             inventory = row.inventory
             if inventory is not None and inventory.pk in live:
@@ -237,21 +236,6 @@ def synthesis_sources(round_, *, drafts: bool = False, rows=None, only=None) -> 
 def _parse(version) -> dict | None:
     # orjson: parsing the snapshots is most of the page's time at hundreds of regions.
     return None if version is None else orjson.loads(version.snapshot_json)
-
-
-@contextmanager
-def no_gc_pauses():
-    """Parse (and use) hundreds of snapshots without the cyclic garbage collector scanning
-    them again and again: JSON trees hold no cycles, reference counting frees them. Re-enabled
-    on leaving (only by the outermost use); a view wraps its whole work so that the snapshots
-    are freed before the collector runs again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass

@@ -350,17 +350,3 @@ def test_the_cyclic_collector_is_paused_while_rendering_and_resumed_after(versio
     assert enabled_while_finishing == [False]
     assert gc.isenabled()
     assert "Behovsinventering" in pdf_text(content)
-
-
-def test_the_paused_collector_is_resumed_after_an_error_and_left_off_if_it_was_off():
-    with pytest.raises(RuntimeError), pdf.cyclic_gc_paused():
-        assert not gc.isenabled()
-        raise RuntimeError
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with pdf.cyclic_gc_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    finally:
-        gc.enable()

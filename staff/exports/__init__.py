@@ -14,19 +14,19 @@ have not submitted appear with blank content.
 - ``archive``: the ZIP of PDFs and attachments.
 """
 
+from portal.collector import cyclic_gc_paused
 from staff.exports.archive import pdf_filename, write_round_pdf_zip
 from staff.exports.columns import Table
 from staff.exports.csv_files import table_csv_lines, write_export_csv_zip
 from staff.exports.tables import TABLE_SLUGS, RoundExport, main_headers, round_export
 from staff.exports.workbook import write_export_workbook
-from staff.synthesis import no_gc_pauses
 
 
 def write_round_workbook(round_, target, *, synthesis_filter=None) -> int:
     """Write the round's workbook (for ``synthesis_filter``) to ``target``; returns the number
     of region rows. The collector stays off while the parsed snapshots live (a sixth of the
     time at 311 regions: each collection would walk them all again)."""
-    with no_gc_pauses():
+    with cyclic_gc_paused():
         return write_export_workbook(round_export(round_, synthesis_filter), target)
 
 
@@ -34,7 +34,7 @@ def write_round_csv_zip(round_, target, *, synthesis_filter=None, made_at=None) 
     """Write every table of the round (for ``synthesis_filter``) as a CSV file in a ZIP to
     ``target``, each file dated ``made_at``; returns the file names. The collector stays off
     while the parsed snapshots live, as for the workbook."""
-    with no_gc_pauses():
+    with cyclic_gc_paused():
         return write_export_csv_zip(round_export(round_, synthesis_filter), target, made_at=made_at)
 
 

@@ -39,20 +39,3 @@ def test_the_synthesis_page_runs_the_same_queries_for_21_and_290_regions(
         counts[size] = [q["sql"][:120] for q in queries.captured_queries]
     assert len(counts[290]) == len(counts[21]), counts
     assert response.content.decode().count(">och 4340 mål till</a>") == 2  # business, trust
-
-
-def test_the_garbage_collector_is_paused_only_while_the_synthesis_is_made():
-    import gc
-
-    from staff.synthesis import no_gc_pauses
-
-    assert gc.isenabled()
-    with no_gc_pauses():
-        assert not gc.isenabled()
-        with no_gc_pauses():
-            assert not gc.isenabled()
-        assert not gc.isenabled()  # the inner one leaves it to the outer one
-    assert gc.isenabled()
-    with pytest.raises(ValueError), no_gc_pauses():
-        raise ValueError("a failing page")
-    assert gc.isenabled()

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from portal.collector import cyclic_gc_paused
 from portal.permissions import staff_required
 from regions.models import Region
 from staff import selectors
@@ -17,7 +18,6 @@ from staff.services import synthesis_report_request
 from staff.synthesis import (
     SynthesisFilter,
     filter_lines,
-    no_gc_pauses,
     round_synthesis,
     side_by_side,
 )
@@ -35,7 +35,7 @@ def _synthesis_context(request, round_slug) -> dict:
 def synthesis(request, round_slug):
     # The snapshots of every region are freed when _synthesis_page returns, before the garbage
     # collector runs again (at 290 regions its passes over them cost more than the page).
-    with no_gc_pauses():
+    with cyclic_gc_paused():
         return _synthesis_page(request, round_slug)
 
 
@@ -58,7 +58,7 @@ def synthesis_chart(request, round_slug, chart):
     if chart not in CHARTS:
         raise Http404
     draw, _describe = CHARTS[chart]
-    with no_gc_pauses():
+    with cyclic_gc_paused():
         svg = draw(_synthesis_context(request, round_slug)["synthesis"])
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"
@@ -67,7 +67,7 @@ def synthesis_chart(request, round_slug, chart):
 
 @staff_required
 def synthesis_interventions(request, round_slug):
-    with no_gc_pauses():
+    with cyclic_gc_paused():
         return render(
             request, "staff/synthesis_interventions.html", _synthesis_context(request, round_slug)
         )
@@ -75,7 +75,7 @@ def synthesis_interventions(request, round_slug):
 
 @staff_required
 def synthesis_goals(request, round_slug):
-    with no_gc_pauses():
+    with cyclic_gc_paused():
         return render(
             request, "staff/synthesis_goals.html", _synthesis_context(request, round_slug)
         )
