@@ -495,7 +495,7 @@ def _reference_data_complete() -> bool:
     )
 
 
-def _ensure_reference_data():
+def ensure_reference_data():
     """Put back what the data migrations load (regions, the 2019 round and its data, the
     retention plans, the staff group).
 
@@ -523,7 +523,7 @@ def _reference_data(request):
     if "_django_db_helper" not in request.fixturenames:
         return
     request.getfixturevalue("_django_db_helper")
-    _ensure_reference_data()
+    ensure_reference_data()
 
 
 class PortalClient(Client):
@@ -604,6 +604,13 @@ def staff_user(db):
     from regions.tests.factories import StaffUserFactory
 
     return StaffUserFactory()
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    """The test client signed in as ``staff_user`` (password only: no second factor)."""
+    client.force_login(staff_user)
+    return client
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.forms.models import model_to_dict
 
-from conftest import REFERENCE_DATA_MIGRATIONS, _ensure_reference_data
+from conftest import REFERENCE_DATA_MIGRATIONS, ensure_reference_data
 from inventories.models import Milestone, Round
 from portal.models import STAFF_GROUP_NAME
 from portal.staff_group import staff_permission_names
@@ -73,7 +73,7 @@ def test_a_flush_leaves_the_reference_data_as_the_migrations_loaded_it():
 
     call_command("flush", interactive=False, verbosity=0)
     assert not Round.objects.exists() and not RetentionPlan.objects.exists()
-    _ensure_reference_data()
+    ensure_reference_data()
 
     after = reference_data()
     assert_as_migrated(after)
@@ -90,6 +90,6 @@ def test_a_half_restored_round_is_completed_too():
     )
     Milestone.objects.filter(round=round_).update(starts_on=None, ends_on=None)
 
-    _ensure_reference_data()
+    ensure_reference_data()
 
     assert_as_migrated(reference_data())

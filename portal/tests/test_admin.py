@@ -13,12 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
-@pytest.fixture
 def superuser(db):
     return UserFactory(email="chef@example.se", is_staff=True, is_superuser=True)
 

@@ -1,12 +1,9 @@
 """``portal.cache.RedisCache``: one Redis client per connection pool, reused."""
 
-import pytest
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 
 from conftest import need_service
 from portal.cache import RedisCache
-
-pytest.importorskip("redis")
 
 
 def test_the_client_is_built_once_per_pool():

@@ -45,12 +45,6 @@ def text(response) -> str:
 
 
 @pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
-@pytest.fixture
 def before():
     """What the contact person had before the plan anonymised them: a reset link, an address."""
     return {}

@@ -35,12 +35,6 @@ def text(response):
     return re.sub(r"\s+", " ", response.content.decode())
 
 
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
 def test_a_note_is_kept_with_its_author_and_refused_when_empty_or_not_staff(
     region, contact, staff_user
 ):

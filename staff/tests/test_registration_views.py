@@ -24,12 +24,6 @@ def text(response):
 
 
 @pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
-@pytest.fixture
 def draft(region, contact):
     with time_machine.travel(IN_ROUND, tick=False):
         return open_inventory(round=round_2019(), region=region, user=contact)

@@ -37,12 +37,6 @@ def text(response):
     return re.sub(r"\s+", " ", response.content.decode())
 
 
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
 def test_return_form_needs_a_message_in_swedish(staff_client, region, contact):
     inventory, _v = submitted_inventory(region=region, user=contact)
     response = staff_client.post(url("return", region), {"message": "  "})
