@@ -219,6 +219,8 @@ def _intervention(item) -> dict:
         "title": item.get("title") or "",
         "fields": fields,
         "years": _year_lines(item.get("years")),
+        # The staff page's table of the same amounts (the PDF shows the lines above).
+        "year_rows": _years(item.get("years")),
     }
 
 

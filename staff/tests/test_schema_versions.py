@@ -112,6 +112,31 @@ def test_staff_read_both_versions_and_the_diff_says_added(client, staff_user, re
     assert "Uppgiften fanns inte i formuläret när version 1 skickades in." in new_page
 
 
+def test_the_version_page_shows_each_interventions_money_per_year_as_a_table_of_years(
+    client, staff_user, region, two_schemas
+):
+    _old, new = two_schemas
+    client.force_login(staff_user)
+    response = client.get(
+        reverse(
+            "staff:version",
+            kwargs={"round_slug": "2019", "region_slug": region.slug, "number": new.number},
+        )
+    )
+    page = response.content.decode()
+    content = page[page.index('id="content-title"') :]
+    tables = re.findall(r"<caption>Pengar per år</caption>(.*?)</table>", content, re.S)
+    interventions = new.snapshot["part2"]["interventions"]
+    assert len(tables) == len(interventions)
+    for table, item in zip(tables, interventions, strict=True):
+        rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", table)
+        # One row per year of the snapshot, each with its year and four amounts in kronor.
+        assert [year for year, _cells in rows] == [str(entry["year"]) for entry in item["years"]]
+        for _year, cells in rows:
+            amounts = re.findall(r'<td class="text-end">([^<]*)</td>', cells)
+            assert len(amounts) == 4 and all(amount.endswith("kr") for amount in amounts)
+
+
 def test_exports_leave_schema_2_columns_blank_for_a_schema_1_version(
     client, staff_user, region, contact, two_schemas, monkeypatch
 ):
