@@ -60,7 +60,11 @@ def inventory_submit(*, inventory, user) -> InventoryVersion:
     Raises ``InventoryLocked`` (submitted, accepted or too late), ``PermissionDenied`` (not a
     contact person of the region) or ``ValidationError`` listing what is missing.
     """
-    locked = Inventory.objects.select_for_update().select_related("round").get(pk=inventory.pk)
+    locked = (
+        Inventory.objects.select_for_update(of=("self",))
+        .select_related("round")
+        .get(pk=inventory.pk)
+    )
     ensure_contact_person(user=user, region=locked.region)
     now = timezone.now()
     ensure_editable(locked, now=now)

@@ -39,7 +39,7 @@ GOAL_FIELDS = (
 def _lock(inventory, user) -> Inventory:
     """Lock the inventory row for this transaction and check the user may change it now."""
     locked = (
-        Inventory.objects.select_for_update()
+        Inventory.objects.select_for_update(of=("self",))
         .select_related("round", "region")
         .annotate(contact_person=contact_person_exists(user=user))
         .get(pk=inventory.pk)

@@ -34,7 +34,9 @@ RETURN_MESSAGE_MAX = 5_000
 
 def _lock_submitted(inventory, *, action_label) -> Inventory:
     locked = (
-        Inventory.objects.select_for_update().select_related("round", "region").get(pk=inventory.pk)
+        Inventory.objects.select_for_update(of=("self",))
+        .select_related("round", "region")
+        .get(pk=inventory.pk)
     )
     if locked.status != Inventory.Status.SUBMITTED:
         raise InventoryLocked(

@@ -50,7 +50,9 @@ def deadline_extend(*, inventory, new_deadline, reason, actor) -> Inventory:
     new_deadline = _as_deadline(new_deadline)
     now = timezone.now()
     locked = (
-        Inventory.objects.select_for_update().select_related("round", "region").get(pk=inventory.pk)
+        Inventory.objects.select_for_update(of=("self",))
+        .select_related("round", "region")
+        .get(pk=inventory.pk)
     )
     if locked.status in CLOSED_STATUSES:
         raise ValidationError(
