@@ -9,17 +9,34 @@ the session's hash check and what an inactive user gets are Django's, unchanged.
 A session names the backend that signed it in, and Django accepts it only if that backend is in
 ``AUTHENTICATION_BACKENDS``: ``LegacyBackendPathMiddleware`` moves the sessions signed in through
 Django's own class to this one, once each, so nobody is signed out when the setting changes.
+
+The same query tells whether the user is in the Handläggare group (``User.is_handlaggare``
+then asks nothing more), and ``OTPMiddleware`` reads the session's second-factor device with a
+compiled query too: a staff page no longer builds three querysets before its own.
 """
 
+import functools
+from contextlib import suppress
+
+from django.apps import apps
 from django.contrib.auth import BACKEND_SESSION_KEY, backends
+from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef
+from django_otp import middleware as otp_middleware
+from django_otp.models import Device
 
 from .compiled import CompiledQuery
-from .models import User
+from .models import STAFF_GROUP_NAME, User
 
 BACKEND_PATH = "portal.auth.ModelBackend"
 LEGACY_BACKEND_PATH = "django.contrib.auth.backends.ModelBackend"
 
-_user_by_id = CompiledQuery(lambda user_id: User.objects.filter(pk=user_id), user_id=int)
+_user_by_id = CompiledQuery(
+    lambda user_id: User.objects.filter(pk=user_id).annotate(
+        _is_handlaggare=Exists(Group.objects.filter(user=OuterRef("pk"), name=STAFF_GROUP_NAME))
+    ),
+    user_id=int,
+)
 
 
 class ModelBackend(backends.ModelBackend):
@@ -49,3 +66,25 @@ class LegacyBackendPathMiddleware:
         if session is not None and session.get(BACKEND_SESSION_KEY) == LEGACY_BACKEND_PATH:
             session[BACKEND_SESSION_KEY] = BACKEND_PATH
         return self.get_response(request)
+
+
+@functools.cache
+def _device_query(model) -> CompiledQuery:
+    return CompiledQuery(lambda device_id: model.objects.filter(id=device_id), device_id=int)
+
+
+class OTPMiddleware(otp_middleware.OTPMiddleware):
+    """django-otp's middleware (``request.user.otp_device``, ``is_verified()``), with the
+    session's device read by a compiled query. What it accepts is django-otp's: a device of the
+    signed-in user, confirmed (checked by the middleware after the read), else none."""
+
+    def _device_from_persistent_id(self, persistent_id: str):
+        persistent_id = self._normalize_persistent_id(persistent_id)
+        # As Device.from_persistent_id: "app_label.model/id" of a Device model, else no device.
+        with suppress(ValueError, LookupError):
+            model_label, device_id = persistent_id.rsplit("/", 1)
+            app_label, model_name = model_label.split(".")
+            model = apps.get_model(app_label, model_name)
+            if issubclass(model, Device):
+                return _device_query(model).first(device_id=int(device_id))
+        return None

@@ -6,8 +6,9 @@ compile and 0.2 ms to run. ``CompiledQuery`` builds the queryset once, with a pl
 each value that changes between calls (a slug, a user's id), keeps the SQL and the compiler's
 description of the columns, and afterwards only executes that SQL with the call's values and
 turns the rows into model instances the way Django's ``ModelIterable`` does (``select_related``
-objects included). Prefetches, ``only()``/``defer()``, annotations and the like are not
-supported: the queryset must select model rows, with ``select_related`` at most.
+objects, annotations and fields left out with ``defer()``/``only()`` included). Prefetches are
+not supported (run them on the result; ``prefetched`` below): the queryset must select model
+rows.
 
 The SQL never depends on the values (they are parameters), so a compiled query is as correct
 as the queryset it came from; ``portal/tests/test_compiled.py`` compares the two.
@@ -42,7 +43,9 @@ class CompiledQuery:
         values: dict[str, int | str] = {}
         for n, (name, kind) in enumerate(self._kinds.items()):
             if kind is int:
-                values[name] = -(10**15) - serial * 1000 - n
+                # Within a 32-bit integer column's range: Django compiles a lookup of a value out
+                # of the column's range to no query at all (EmptyResultSet).
+                values[name] = -(2**31) + serial * 64 + n
             elif kind is str:
                 values[name] = f"compiled-query-placeholder-{serial}-{n}-{name}"
             else:
@@ -69,8 +72,6 @@ class CompiledQuery:
         missing = set(placeholders) - set(slots.values())
         if missing:
             raise ValueError(f"CompiledQuery: the query does not use {sorted(missing)}")
-        if compiler.annotation_col_map:
-            raise ValueError("CompiledQuery does not annotate")
         select, klass_info = compiler.select, compiler.klass_info
         select_fields = klass_info["select_fields"]
         start, end = select_fields[0], select_fields[-1] + 1
@@ -87,6 +88,7 @@ class CompiledQuery:
             (start, end),
             init_list,
             converters,
+            tuple(compiler.annotation_col_map.items()),
         )
 
     def rows(self, **values) -> list:
@@ -95,9 +97,8 @@ class CompiledQuery:
             with self._lock:
                 if self._compiled is None:
                     self._compiled = self._compile()
-        db, sql, params, slots, klass_info, select, (start, end), init_list, converters = (
-            self._compiled
-        )
+        (db, sql, params, slots, klass_info, select, (start, end), init_list, converters,
+         annotations) = self._compiled  # fmt: skip
         if set(values) != set(self._kinds):
             raise TypeError(f"CompiledQuery needs exactly {sorted(self._kinds)}")
         for name, kind in self._kinds.items():
@@ -125,6 +126,8 @@ class CompiledQuery:
             obj = model.from_db(db, init_list, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
+            for name, position in annotations:
+                setattr(obj, name, row[position])
             found.append(obj)
         return found
 

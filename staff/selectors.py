@@ -34,6 +34,7 @@ from inventories.models import (
     VersionDocument,
 )
 from inventories.snapshot import sha256_hex
+from portal.compiled import CompiledQuery, prefetched
 from portal.formatting import days_label, days_until
 from regions.models import ContactPerson, Region
 from reminders.models import Reminder
@@ -386,15 +387,40 @@ def inventory_for_staff(*, round_, region) -> Inventory | None:
     return _inventories_for_staff(round=round_, region=region).first()
 
 
+# The staff pages of one inventory run these on every request: compiled once (portal.compiled).
+_INVENTORY_BY_SLUGS = {
+    counts: CompiledQuery(
+        lambda round_slug, region_slug, counts=counts: _inventories_for_staff(
+            versions=False, counts=counts, round__slug=round_slug, region__slug=region_slug
+        ),
+        round_slug=str,
+        region_slug=str,
+    )
+    for counts in (True, False)
+}
+_VERSIONS_OF = CompiledQuery(
+    lambda inventory_id: _versions().filter(inventory_id=inventory_id), inventory_id=int
+)
+
+
+def _with_versions(inventory: Inventory) -> Inventory:
+    """``inventory`` with its versions as ``_inventories_for_staff`` prefetches them."""
+    versions = _VERSIONS_OF.rows(inventory_id=inventory.pk)
+    for version in versions:
+        version.inventory = inventory
+    prefetched(inventory, "versions", versions)
+    return inventory
+
+
 def round_region_inventory_for_staff(*, round_slug, region_slug, versions=True, counts=True):
     """``(round, region, inventory)`` as ``inventory_for_staff`` loads the inventory: two queries
     when the region has an inventory in the round (the inventory with its round and region, its
     versions unless ``versions=False``; its dialogue counts unless ``counts=False``), four when
     not (``inventory`` is ``None``). 404 for an unknown round or region."""
-    inventory = _inventories_for_staff(
-        round__slug=round_slug, region__slug=region_slug, versions=versions, counts=counts
-    ).first()
+    inventory = _INVENTORY_BY_SLUGS[counts].first(round_slug=round_slug, region_slug=region_slug)
     if inventory is not None:
+        if versions:
+            _with_versions(inventory)
         return inventory.round, inventory.region, inventory
     return round_get_for_staff(slug=round_slug), region_get_for_staff(slug=region_slug), None
 
@@ -403,15 +429,10 @@ def inventory_with_versions_for_staff(*, round_slug, region_slug) -> Inventory:
     """The region's inventory in the round with its round, region and versions (without their
     snapshots, with their documents): two queries. 404 if the round, the region or the inventory
     does not exist."""
-    inventory = (
-        Inventory.objects.filter(round__slug=round_slug, region__slug=region_slug)
-        .select_related("round", "region")
-        .prefetch_related(Prefetch("versions", queryset=_versions()))
-        .first()
-    )
+    inventory = _INVENTORY_BY_SLUGS[False].first(round_slug=round_slug, region_slug=region_slug)
     if inventory is None:
         raise Http404
-    return inventory
+    return _with_versions(inventory)
 
 
 def version_in(inventory, number) -> tuple[InventoryVersion, InventoryVersion | None]:

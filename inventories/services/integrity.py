@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from inventories.models import Attachment, InventoryVersion, VersionDocument
 from inventories.snapshot import sha256_hex
+from portal.compiled import CompiledQuery
 from portal.emails import Email
 from portal.outbox import outbox_message_add
 
@@ -42,7 +43,18 @@ class VerifyReport:
         return not self.damaged
 
 
+# The stored text of a version loaded without it (staff pages check it on every view).
+_SNAPSHOT_TEXT = CompiledQuery(
+    lambda version_id: InventoryVersion.objects.filter(pk=version_id).only("snapshot_json"),
+    version_id=int,
+)
+
+
 def snapshot_problems(version) -> list[str]:
+    if "snapshot_json" in version.get_deferred_fields():
+        stored = _SNAPSHOT_TEXT.first(version_id=version.pk)
+        if stored is not None:
+            version.snapshot_json = stored.snapshot_json
     if sha256_hex(version.snapshot_json) != version.sha256:
         return [_("Innehållet (JSON) stämmer inte med sin SHA-256.")]
     return []

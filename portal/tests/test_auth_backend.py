@@ -99,3 +99,55 @@ def test_a_session_of_djangos_model_backend_stays_signed_in(client, contact):
     assert start_page(client).status_code == 200
     assert client.session[BACKEND_SESSION_KEY] == BACKEND_PATH
     assert start_page(client).status_code == 200
+
+
+def test_the_users_query_also_says_whether_they_are_handlaggare(staff_user, contact):
+    backend = ModelBackend()
+    with CaptureQueriesContext(connection) as queries:
+        staff, person = backend.get_user(staff_user.pk), backend.get_user(contact.pk)
+        assert staff.is_handlaggare is True and person.is_handlaggare is False
+    assert len(queries) == 2  # one each: the group is asked in the same query
+    staff_user.groups.clear()
+    assert backend.get_user(staff_user.pk).is_handlaggare is False
+
+
+def _session_with_device(client, user, persistent_id):
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = persistent_id
+    session.save()
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["own confirmed", "own unconfirmed", "someone else's", "unknown id", "not a device", "garbled"],
+)
+def test_the_second_factor_device_is_read_as_django_otp_reads_it(client, staff_user, case):
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from regions.tests.factories import StaffUserFactory
+
+    own = TOTPDevice.objects.create(
+        user=staff_user, name="App", confirmed=case != "own unconfirmed"
+    )
+    other = TOTPDevice.objects.create(user=StaffUserFactory(), name="App", confirmed=True)
+    persistent_id = {
+        "own confirmed": own.persistent_id,
+        "own unconfirmed": own.persistent_id,
+        "someone else's": other.persistent_id,
+        "unknown id": f"otp_totp.totpdevice/{other.pk + 1000}",
+        "not a device": f"portal.user/{staff_user.pk}",
+        "garbled": "otp_totp.totpdevice/x",
+    }[case]
+    _session_with_device(client, staff_user, persistent_id)
+    response = client.get(reverse("staff:board", args=["2019"]))
+    if case == "own confirmed":
+        assert response.status_code == 200
+        assert client.session[DEVICE_ID_SESSION_KEY] == own.persistent_id
+    else:
+        # Not verified: sent to the second factor, and the session forgets the device.
+        assert response.status_code == 302
+        assert DEVICE_ID_SESSION_KEY not in client.session

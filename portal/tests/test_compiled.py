@@ -49,6 +49,48 @@ def test_values_are_parameters_never_sql():
     assert user.date_joined == User.objects.get(pk=user.pk).date_joined
 
 
+def test_annotations_and_deferred_fields_are_as_the_querysets():
+    from django.contrib.auth.models import Group
+    from django.db.models import Count, Exists, OuterRef
+
+    anna = User.objects.create_user(email="anna@example.se", password="x" * 12, full_name="Anna")
+    staff = Group.objects.create(name="Personal")
+    anna.groups.add(staff)
+    User.objects.create_user(email="bo@example.se", password="x" * 12, full_name="Bo")
+
+    def build(first):
+        return (
+            User.objects.filter(pk__gte=first)
+            .annotate(
+                in_staff=Exists(Group.objects.filter(user=OuterRef("pk"), name="Personal")),
+                groups_count=Count("groups"),
+            )
+            .defer("password", "full_name")
+            .order_by("email")
+        )
+
+    query = CompiledQuery(build, first=int)
+    expected = list(build(anna.pk))
+    found = query.rows(first=anna.pk)
+    assert (
+        [(u.pk, u.in_staff, u.groups_count) for u in found]
+        == [(u.pk, u.in_staff, u.groups_count) for u in expected]
+        == [(anna.pk, True, 1), (found[1].pk, False, 0)]
+    )
+    # The deferred fields are left out as the queryset leaves them: loaded on first use.
+    assert (
+        found[0].get_deferred_fields()
+        == expected[0].get_deferred_fields()
+        == {
+            "password",
+            "full_name",
+        }
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert found[0].full_name == "Anna"
+    assert len(queries) == 1
+
+
 def test_wrong_or_missing_values_are_refused():
     query = CompiledQuery(lambda pk: User.objects.filter(pk=pk), pk=int)
     with pytest.raises(TypeError):
