@@ -96,7 +96,9 @@ _SUBJECT_PLAIN = 78 - len("Subject: ")
 
 def _encoded_words(text: str) -> str:
     """``text`` as RFC 2047 "Q" encoded words of UTF-8, one per folded line."""
-    words, word, length = [], [], 0
+    words: list[str] = []
+    word: list[str] = []
+    length = 0
     for char in text:
         if char in _Q_PLAIN:
             piece = char
