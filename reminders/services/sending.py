@@ -13,19 +13,19 @@ worker processes send at once.
 
 import contextlib
 import datetime
-import functools
 import logging
 from collections import Counter
 
 from django.core.exceptions import PermissionDenied
 from django.core.mail import get_connection
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventories.models import AuditEvent
 from inventories.services.audit import audit_record
+from portal.compiled import CompiledUpdate
 from portal.emails import Email, send_email
 from reminders.models import Reminder
 
@@ -202,48 +202,42 @@ def _due_batch(now, after) -> list[Reminder]:
     )
 
 
+def _locked(pk):
+    return (
+        Reminder.objects.filter(pk=pk).order_by().select_for_update(skip_locked=True).values("pk")
+    )
+
+
 def _claim_and_record(pk, now, **values) -> bool:
     """Claim the row (if still due and no other sweep holds it) and write ``values`` to it, in
     one statement: an UPDATE of the row locked with ``FOR UPDATE SKIP LOCKED``. The row stays
     locked until the caller's transaction ends. False if the row was not claimed."""
-    locked = (
-        Reminder.objects.filter(pk=pk).order_by().select_for_update(skip_locked=True).values("pk")
-    )
-    return _due(now).filter(pk__in=locked).update(updated_at=now, **values) == 1
+    return _due(now).filter(pk__in=_locked(pk)).update(updated_at=now, **values) == 1
 
 
-@functools.cache
-def _claim_sent_sql(vendor: str) -> str:
-    """The statement of ``_claim_sent``, written once for the database in use."""
-    quote = connection.ops.quote_name
-    table = quote(Reminder._meta.db_table)
-    c = {field.name: quote(field.column) for field in Reminder._meta.concrete_fields}
-    features = connection.features
-    lock = ""
-    if features.has_select_for_update:  # as the ORM: no row locks where there are none (SQLite)
-        lock = " " + connection.ops.for_update_sql(
-            skip_locked=features.has_select_for_update_skip_locked
-        )
-    statuses = ", ".join(["%s"] * len(RETRIED))
-    return (
-        f"UPDATE {table} SET {c['updated_at']} = %s, {c['status']} = %s, "
-        f"{c['attempts']} = {c['attempts']} + 1, {c['sent_at']} = %s, {c['last_error']} = %s "
-        f"WHERE {c['next_attempt_at']} <= %s AND {c['status']} IN ({statuses}) "
-        f"AND {c['id']} IN (SELECT U0.{c['id']} FROM {table} U0 WHERE U0.{c['id']} = %s{lock})"
-    )
+#: ``_claim_and_record(pk, now, status=SENT, attempts=F("attempts") + 1, sent_at=…,
+#: last_error="")``, compiled once: building and compiling that UPDATE anew for every row cost
+#: about as much CPU as all the rest of the row's database work.
+_CLAIM_SENT = CompiledUpdate(
+    lambda pk, now, sent_at: (
+        _due(now).filter(pk__in=_locked(pk)),
+        {
+            "updated_at": now,
+            "status": Reminder.Status.SENT,
+            "attempts": F("attempts") + 1,
+            "sent_at": sent_at,
+            "last_error": "",
+        },
+    ),
+    pk=int,
+    now=datetime.datetime,
+    sent_at=datetime.datetime,
+)
 
 
 def _claim_sent(pk, now) -> bool:
-    """``_claim_and_record(pk, now, status=SENT, attempts=F("attempts") + 1,
-    sent_at=timezone.now(), last_error="")``: the same UPDATE of the same locked row, written
-    once (``_claim_sent_sql``) rather than built and compiled by the ORM for every row, which
-    cost about as much CPU as all the rest of the row's database work."""
-    adapt = connection.ops.adapt_datetimefield_value
-    params = [adapt(now), Reminder.Status.SENT.value, adapt(timezone.now()), "", adapt(now)]
-    params += [str(status) for status in RETRIED] + [pk]
-    with connection.cursor() as cursor:
-        cursor.execute(_claim_sent_sql(connection.vendor), params)
-        return cursor.rowcount == 1
+    """Claim the row and mark it sent (``_claim_and_record``'s statement for a sent row)."""
+    return _CLAIM_SENT.run(pk=pk, now=now, sent_at=timezone.now()) == 1
 
 
 def _failed(candidate, exc, now) -> str | None:
