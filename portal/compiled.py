@@ -10,19 +10,55 @@ objects, annotations and fields left out with ``defer()``/``only()`` included). 
 not supported (run them on the result; ``prefetched`` below): the queryset must select model
 rows.
 
+``CompiledUpdate`` does the same for an ``update()`` (a reminder claimed and marked sent, once
+per row of a batch of thousands): the statement the ORM would write, compiled once.
+
 The SQL never depends on the values (they are parameters), so a compiled query is as correct
 as the queryset it came from; ``portal/tests/test_compiled.py`` compares the two.
 """
 
+import datetime
 import itertools
 import threading
 from collections.abc import Callable
+from typing import cast
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import QuerySet, sql
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 
 _counter = itertools.count(1)
+
+
+def _placeholders(kinds: dict[str, type], *, allowed: tuple[type, ...]) -> dict:
+    """Values no real call passes (and no literal in a query is): found again in the params."""
+    serial = next(_counter)
+    values: dict[str, object] = {}
+    for n, (name, kind) in enumerate(kinds.items()):
+        if kind not in allowed:
+            names = " or ".join(k.__name__ for k in allowed)
+            raise TypeError(f"{name} must be {names}, not {kind!r}")
+        if kind is int:
+            # Within a 32-bit integer column's range: Django compiles a lookup of a value out of
+            # the column's range to no query at all (EmptyResultSet).
+            values[name] = -(2**31) + serial * 64 + n
+        elif kind is str:
+            values[name] = f"compiled-query-placeholder-{serial}-{n}-{name}"
+        else:  # an aware moment in 1901, its microseconds unique to this value
+            values[name] = datetime.datetime(
+                1901, 1, 1, microsecond=(serial * 100 + n) % 10**6, tzinfo=datetime.UTC
+            )
+    return values
+
+
+def _checked(kinds: dict[str, type], values: dict, what: str) -> None:
+    if set(values) != set(kinds):
+        raise TypeError(f"{what} needs exactly {sorted(kinds)}")
+    for name, kind in kinds.items():
+        if type(values[name]) is not kind:
+            raise TypeError(f"{what}: {name} must be {kind.__name__}")
+        if kind is datetime.datetime and values[name].tzinfo is None:
+            raise TypeError(f"{what}: {name} must be an aware datetime")
 
 
 class CompiledQuery:
@@ -38,19 +74,7 @@ class CompiledQuery:
         self._compiled: tuple | None = None
 
     def _placeholders(self) -> dict:
-        # Values no real call passes (and no literal in a query is): found again in the params.
-        serial = next(_counter)
-        values: dict[str, int | str] = {}
-        for n, (name, kind) in enumerate(self._kinds.items()):
-            if kind is int:
-                # Within a 32-bit integer column's range: Django compiles a lookup of a value out
-                # of the column's range to no query at all (EmptyResultSet).
-                values[name] = -(2**31) + serial * 64 + n
-            elif kind is str:
-                values[name] = f"compiled-query-placeholder-{serial}-{n}-{name}"
-            else:
-                raise TypeError(f"CompiledQuery: {name} must be int or str, not {kind!r}")
-        return values
+        return _placeholders(self._kinds, allowed=(int, str))
 
     def _compile(self) -> tuple:
         placeholders = self._placeholders()
@@ -99,11 +123,7 @@ class CompiledQuery:
                     self._compiled = self._compile()
         (db, sql, params, slots, klass_info, select, (start, end), init_list, converters,
          annotations) = self._compiled  # fmt: skip
-        if set(values) != set(self._kinds):
-            raise TypeError(f"CompiledQuery needs exactly {sorted(self._kinds)}")
-        for name, kind in self._kinds.items():
-            if type(values[name]) is not kind:
-                raise TypeError(f"CompiledQuery: {name} must be {kind.__name__}")
+        _checked(self._kinds, values, "CompiledQuery")
         call_params = [
             values[slots[position]] if position in slots else param
             for position, param in enumerate(params)
@@ -135,6 +155,72 @@ class CompiledQuery:
         """The first row, or ``None``."""
         found = self.rows(**values)
         return found[0] if found else None
+
+
+class CompiledUpdate:
+    """An UPDATE of model rows compiled once: ``build(**values)`` returns the queryset and the
+    changes its ``update()`` would write; ``run(**values)`` executes that statement with the
+    call's values and returns the number of rows changed, as ``update()`` does.
+
+    E.g. ``CompiledUpdate(lambda pk, now: (Row.objects.filter(pk=pk), {"seen_at": now}),
+    pk=int, now=datetime.datetime)``. Values are ``int``, ``str`` or aware ``datetime``;
+    expressions such as ``F("attempts") + 1`` are compiled with the rest. Like ``update()``,
+    it sends no signals and calls no ``save()``.
+    """
+
+    def __init__(self, build: Callable[..., tuple[QuerySet, dict]], **kinds: type):
+        self._build, self._kinds = build, kinds
+        self._lock = threading.Lock()
+        self._compiled: tuple | None = None
+
+    def _adapter(self, kind: type, connection) -> Callable:
+        if kind is datetime.datetime:  # as the field adapts it (SQLite: text in UTC)
+            return connection.ops.adapt_datetimefield_value
+        return lambda value: value
+
+    def _compile(self) -> tuple:
+        placeholders = _placeholders(self._kinds, allowed=(int, str, datetime.datetime))
+        queryset, changes = self._build(**placeholders)
+        db = queryset.db
+        connection = connections[db]
+        query = cast(sql.UpdateQuery, queryset.query.chain(sql.UpdateQuery))
+        query.add_update_values(changes)
+        query.annotations = {}
+        if query.related_updates:
+            raise ValueError("CompiledUpdate changes the rows of one table only")
+        statement, params = query.get_compiler(db).as_sql()
+        adapters = {name: self._adapter(kind, connection) for name, kind in self._kinds.items()}
+        by_value = {}
+        for name, value in placeholders.items():
+            adapted = adapters[name](value)
+            by_value[(type(adapted), adapted)] = name
+        slots = {}
+        for position, param in enumerate(params):
+            name = by_value.get((type(param), param))
+            if name is not None:
+                slots[position] = name
+            elif isinstance(param, str) and "compiled-query-placeholder-" in param:
+                raise ValueError(f"CompiledUpdate: a value is changed inside it: {param!r}")
+        missing = set(placeholders) - set(slots.values())
+        if missing:
+            raise ValueError(f"CompiledUpdate: the statement does not use {sorted(missing)}")
+        return db, statement, tuple(params), slots, adapters
+
+    def run(self, **values) -> int:
+        """Run the UPDATE with ``values``; the number of rows it changed."""
+        if self._compiled is None:
+            with self._lock:
+                if self._compiled is None:
+                    self._compiled = self._compile()
+        db, statement, params, slots, adapters = self._compiled
+        _checked(self._kinds, values, "CompiledUpdate")
+        call_params = [
+            adapters[slots[position]](values[slots[position]]) if position in slots else param
+            for position, param in enumerate(params)
+        ]
+        with connections[db].cursor() as cursor:
+            cursor.execute(statement, call_params)
+            return cursor.rowcount
 
 
 def prefetched(instance, name: str, objects: list) -> None:

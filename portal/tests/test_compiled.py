@@ -1,11 +1,14 @@
-"""``portal.compiled.CompiledQuery``: the same rows as the queryset it was built from."""
+"""``portal.compiled``: the same rows, and the same changes, as the querysets compiled."""
+
+import datetime
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from portal.compiled import CompiledQuery
+from portal.compiled import CompiledQuery, CompiledUpdate
 from portal.models import User
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +114,43 @@ def test_a_value_the_query_does_not_use_or_changes_is_refused():
     )
     with pytest.raises(ValueError, match="prefetch"):
         prefetching.rows(pk=1)
+
+
+def _sign_in(pk, email, at):
+    return (
+        User.objects.filter(pk=pk, email=email, is_active=True),
+        {"last_login": at, "full_name": F("email")},
+    )
+
+
+def test_an_update_changes_what_the_querysets_update_changes():
+    anna = User.objects.create_user(email="anna@example.se", password="x" * 12, full_name="A")
+    bo = User.objects.create_user(email="bo@example.se", password="x" * 12, full_name="B")
+    at = datetime.datetime(2031, 3, 3, 7, 0, 0, 123456, tzinfo=datetime.UTC)
+    update = CompiledUpdate(_sign_in, pk=int, email=str, at=datetime.datetime)
+    with CaptureQueriesContext(connection) as queries:
+        assert update.run(pk=anna.pk, email="anna@example.se", at=at) == 1
+    assert len(queries) == 1
+    # A value is a parameter: a row that does not match is left alone.
+    assert update.run(pk=bo.pk, email="' OR '1'='1", at=at) == 0
+    queryset, changes = _sign_in(bo.pk, "bo@example.se", at + datetime.timedelta(days=1))
+    assert queryset.update(**changes) == 1
+    anna.refresh_from_db()
+    bo.refresh_from_db()
+    assert (anna.last_login, anna.full_name) == (at, "anna@example.se")
+    assert (bo.last_login, bo.full_name) == (at + datetime.timedelta(days=1), "bo@example.se")
+
+
+def test_an_update_refuses_naive_or_missing_values():
+    update = CompiledUpdate(_sign_in, pk=int, email=str, at=datetime.datetime)
+    with pytest.raises(TypeError, match="aware"):
+        update.run(pk=1, email="a", at=datetime.datetime(2031, 3, 3))  # noqa: DTZ001 - naive on purpose
+    with pytest.raises(TypeError):
+        update.run(pk=1, email="a")
+    unused = CompiledUpdate(
+        lambda pk, at: (User.objects.filter(pk=pk), {"full_name": "x"}),
+        pk=int,
+        at=datetime.datetime,
+    )
+    with pytest.raises(ValueError, match="does not use"):
+        unused.run(pk=1, at=datetime.datetime(2031, 3, 3, tzinfo=datetime.UTC))

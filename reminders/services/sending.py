@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from inventories.models import AuditEvent
 from inventories.services.audit import audit_record
+from portal.compiled import CompiledUpdate
 from portal.emails import Email, send_email
 from reminders.models import Reminder
 
@@ -201,14 +202,42 @@ def _due_batch(now, after) -> list[Reminder]:
     )
 
 
+def _locked(pk):
+    return (
+        Reminder.objects.filter(pk=pk).order_by().select_for_update(skip_locked=True).values("pk")
+    )
+
+
 def _claim_and_record(pk, now, **values) -> bool:
     """Claim the row (if still due and no other sweep holds it) and write ``values`` to it, in
     one statement: an UPDATE of the row locked with ``FOR UPDATE SKIP LOCKED``. The row stays
     locked until the caller's transaction ends. False if the row was not claimed."""
-    locked = (
-        Reminder.objects.filter(pk=pk).order_by().select_for_update(skip_locked=True).values("pk")
-    )
-    return _due(now).filter(pk__in=locked).update(updated_at=now, **values) == 1
+    return _due(now).filter(pk__in=_locked(pk)).update(updated_at=now, **values) == 1
+
+
+#: ``_claim_and_record(pk, now, status=SENT, attempts=F("attempts") + 1, sent_at=…,
+#: last_error="")``, compiled once: building and compiling that UPDATE anew for every row cost
+#: about as much CPU as all the rest of the row's database work.
+_CLAIM_SENT = CompiledUpdate(
+    lambda pk, now, sent_at: (
+        _due(now).filter(pk__in=_locked(pk)),
+        {
+            "updated_at": now,
+            "status": Reminder.Status.SENT,
+            "attempts": F("attempts") + 1,
+            "sent_at": sent_at,
+            "last_error": "",
+        },
+    ),
+    pk=int,
+    now=datetime.datetime,
+    sent_at=datetime.datetime,
+)
+
+
+def _claim_sent(pk, now) -> bool:
+    """Claim the row and mark it sent (``_claim_and_record``'s statement for a sent row)."""
+    return _CLAIM_SENT.run(pk=pk, now=now, sent_at=timezone.now()) == 1
 
 
 def _failed(candidate, exc, now) -> str | None:
@@ -243,15 +272,7 @@ def _deliver_batch_row(candidate, *, now, prefetched, mailer) -> str | None:
 
     try:
         with transaction.atomic():
-            claimed = _claim_and_record(
-                candidate.pk,
-                now,
-                status=Reminder.Status.SENT,
-                attempts=F("attempts") + 1,
-                sent_at=timezone.now(),
-                last_error="",
-            )
-            if not claimed:
+            if not _claim_sent(candidate.pk, now):
                 return None
             mailer.send(email)  # an exception rolls the claim back
             _audit_sent(candidate, inventory)
