@@ -11,9 +11,7 @@ and every piece of user text reaches the HTML through Django's autoescaping.
 """
 
 import datetime
-import functools
 import mimetypes
-import zlib
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -22,7 +20,6 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from pydyf import Object, Stream
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -42,6 +39,7 @@ from inventories.models import Goal as GoalModel
 from inventories.snapshot import sha256_hex
 from portal.collector import cyclic_gc_paused
 from portal.formatting import STOCKHOLM, file_size, kronor
+from portal.pdfwriting import compress_streams, serialise_objects_once
 
 PDF_LANGUAGE = "sv"
 TEMPLATE = "inventories/pdf/version.html"
@@ -342,58 +340,6 @@ def version_pdf_html(version) -> str:
 #: Archival and tagged at once: PDF/A-2a ("accessible") makes WeasyPrint write the structure
 #: tree (headings, paragraphs, tables, lists) that screen readers read.
 PDF_VARIANT = "pdf/a-2a"
-
-
-_ONCE_CLASSES: dict[type, type] = {}
-
-
-def _serialised_once(object_class: type) -> type:
-    """``object_class`` with its bytes computed once and kept (one subclass per class)."""
-    if object_class not in _ONCE_CLASSES:
-
-        class Once(object_class):
-            @functools.cached_property
-            def data(self) -> bytes:
-                return super().data
-
-        Once.__name__ = Once.__qualname__ = f"Once{object_class.__name__}"
-        _ONCE_CLASSES[object_class] = Once
-    return _ONCE_CLASSES[object_class]
-
-
-def serialise_objects_once(document, pdf) -> None:
-    """WeasyPrint finisher: each object of the PDF is serialised (and compressed) once.
-
-    A PDF/A file has an identifier, and pydyf computes it as the MD5 of every object's bytes
-    after writing them, so each object was serialised twice and each stream (page contents,
-    fonts, the colour profile) compressed twice; a tagged file has thousands of objects (its
-    structure tree). The objects are final when the finisher runs, so the file is byte for byte
-    the same.
-    """
-    for obj in pdf.objects:
-        if isinstance(obj, Object) and obj.free != "f":
-            obj.__class__ = _serialised_once(type(obj))
-
-
-#: zlib's default level. pydyf compresses every stream at level 9: for the page contents and
-#: fonts of a copy of record that took four times as long as level 6, for a file 2 % smaller.
-STREAM_COMPRESSION_LEVEL = 6
-
-
-def compress_streams(document, pdf) -> None:
-    """WeasyPrint finisher: compress the streams pydyf would compress, at zlib's default level.
-
-    Each stream's items are serialised as pydyf serialises them (an uncompressed copy of the
-    stream is ``<</Length n>>``, ``stream``, the bytes, ``endstream``, one a line), compressed and
-    marked FlateDecode, so that pydyf writes them as they are. The streams hold the same bytes.
-    """
-    for obj in pdf.objects:
-        if isinstance(obj, Stream) and obj.compress:
-            written = Stream(obj.stream).data
-            content = written.split(b"\nstream\n", 1)[1].removesuffix(b"\nendstream")
-            obj.stream = [zlib.compress(content, STREAM_COMPRESSION_LEVEL)]
-            obj.extra["Filter"] = "/FlateDecode"
-            obj.compress = False
 
 
 def finish_pdf(document, pdf) -> None:
