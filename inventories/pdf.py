@@ -39,7 +39,7 @@ from inventories.models import Goal as GoalModel
 from inventories.snapshot import sha256_hex
 from portal.collector import cyclic_gc_paused
 from portal.formatting import STOCKHOLM, file_size, kronor
-from portal.pdfwriting import compress_streams, serialise_objects_once
+from portal.pdfwriting import serialise_objects_once
 
 PDF_LANGUAGE = "sv"
 TEMPLATE = "inventories/pdf/version.html"
@@ -342,19 +342,14 @@ def version_pdf_html(version) -> str:
 PDF_VARIANT = "pdf/a-2a"
 
 
-def finish_pdf(document, pdf) -> None:
-    """WeasyPrint finisher of the copy of record: ``compress_streams``, then
-    ``serialise_objects_once``."""
-    compress_streams(document, pdf)
-    serialise_objects_once(document, pdf)
-
-
 def render_pdf(html: str, *, url_fetcher=None) -> bytes:
     """WeasyPrint with the static-only fetcher, as a tagged PDF/A-2a."""
     fetcher = url_fetcher or StaticFileFetcher()
     document = HTML(string=html, base_url=fetcher.root.as_uri() + "/", url_fetcher=fetcher)
     with cyclic_gc_paused():
-        return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True, finisher=finish_pdf)
+        return document.write_pdf(
+            pdf_variant=PDF_VARIANT, pdf_tags=True, finisher=serialise_objects_once
+        )
 
 
 def inventory_version_pdf(version) -> bytes:

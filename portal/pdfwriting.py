@@ -1,20 +1,20 @@
-"""How the portal's PDF files are written: WeasyPrint's finishers and one fix to pydyf.
+"""How the portal's PDF files are written: a WeasyPrint finisher and two changes to pydyf.
 
-WeasyPrint builds a PDF as pydyf objects and lets a *finisher* change them before pydyf writes
-the file. The finishers here only save time: the files say the same (``serialise_objects_once``
-changes no byte; ``compress_streams`` changes how tightly the streams are compressed, not what
-they hold).
+They only save time; the files say the same. WeasyPrint builds a PDF as pydyf objects and lets a
+*finisher* change them before pydyf writes the file: ``serialise_objects_once`` changes no byte.
+Two of pydyf's properties are replaced on import, for every PDF the process writes:
 
-pydyf builds ``PDF.page_references`` (one reference per page) again on every call, and
-WeasyPrint's tagging calls it once per element of the structure tree: for a tagged file of 281
-pages, 23,510 calls took a second. ``page_references`` is replaced, on import, with the same
-tuple built again only when a page has been added.
+- ``Stream.data`` compresses at zlib's default level instead of 9 (the streams decode to the
+  same bytes; the file is about 2 % larger);
+- ``PDF.page_references`` (one reference per page) is kept until a page is added, where pydyf
+  built it again on every call: WeasyPrint's tagging calls it once per element of the structure
+  tree, 23,510 calls that took a second for a tagged file of 281 pages (no byte changes).
 """
 
 import functools
 import zlib
 
-from pydyf import PDF, Object, Stream
+from pydyf import PDF, Dictionary, Object, Stream
 
 _ONCE_CLASSES: dict[type, type] = {}
 
@@ -47,26 +47,33 @@ def serialise_objects_once(document, pdf) -> None:
             obj.__class__ = _serialised_once(type(obj))
 
 
-#: zlib's default level. pydyf compresses every stream at level 9: for the page contents and
-#: fonts of a copy of record that took four times as long as level 6, for a file 2 % smaller.
+#: zlib's default level. pydyf compresses every stream at level 9: for the page contents, fonts
+#: and object streams of a copy of record that took four times as long as level 6, for a file
+#: 2 % smaller.
 STREAM_COMPRESSION_LEVEL = 6
 
+_PYDYF_STREAM_DATA = Stream.data.fget
 
-def compress_streams(document, pdf) -> None:
-    """WeasyPrint finisher: compress the streams pydyf would compress, at zlib's default level.
 
-    Each stream's items are serialised as pydyf serialises them (an uncompressed copy of the
-    stream is ``<</Length n>>``, ``stream``, the bytes, ``endstream``, one a line), compressed and
-    marked FlateDecode, so that pydyf writes them as they are. The streams hold the same bytes.
+def _stream_data(stream) -> bytes:
+    """pydyf's ``Stream.data``, compressed at ``STREAM_COMPRESSION_LEVEL`` instead of 9.
+
+    pydyf writes an uncompressed stream as ``<</Length n>>``, ``stream``, its bytes and
+    ``endstream``, one a line: those bytes are compressed and written as pydyf writes them, after
+    the stream's dictionary with its filter and length.
     """
-    for obj in pdf.objects:
-        if isinstance(obj, Stream) and obj.compress:
-            written = Stream(obj.stream).data
-            content = written.split(b"\nstream\n", 1)[1].removesuffix(b"\nendstream")
-            obj.stream = [zlib.compress(content, STREAM_COMPRESSION_LEVEL)]
-            obj.extra["Filter"] = "/FlateDecode"
-            obj.compress = False
+    if not stream.compress:
+        return _PYDYF_STREAM_DATA(stream)
+    written = _PYDYF_STREAM_DATA(Stream(stream.stream))
+    content = written.split(b"\nstream\n", 1)[1].removesuffix(b"\nendstream")
+    content = zlib.compress(content, STREAM_COMPRESSION_LEVEL)
+    extra = Dictionary(stream.extra.copy())
+    extra["Filter"] = "/FlateDecode"
+    extra["Length"] = len(content)
+    return b"\n".join((extra.data, b"stream", content, b"endstream"))
 
+
+Stream.data = property(_stream_data)
 
 _PYDYF_PAGE_REFERENCES = PDF.page_references.fget
 
