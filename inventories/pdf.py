@@ -39,7 +39,7 @@ from inventories.models import Goal as GoalModel
 from inventories.snapshot import sha256_hex
 from portal.collector import cyclic_gc_paused
 from portal.formatting import STOCKHOLM, file_size, kronor
-from portal.pdfwriting import serialise_objects_once
+from portal.pdfwriting import quicker_pydyf, serialise_objects_once
 
 PDF_LANGUAGE = "sv"
 TEMPLATE = "inventories/pdf/version.html"
@@ -346,7 +346,7 @@ def render_pdf(html: str, *, url_fetcher=None) -> bytes:
     """WeasyPrint with the static-only fetcher, as a tagged PDF/A-2a."""
     fetcher = url_fetcher or StaticFileFetcher()
     document = HTML(string=html, base_url=fetcher.root.as_uri() + "/", url_fetcher=fetcher)
-    with cyclic_gc_paused():
+    with cyclic_gc_paused(), quicker_pydyf():
         return document.write_pdf(
             pdf_variant=PDF_VARIANT, pdf_tags=True, finisher=serialise_objects_once
         )

@@ -2,16 +2,21 @@
 
 They only save time; the files say the same. WeasyPrint builds a PDF as pydyf objects and lets a
 *finisher* change them before pydyf writes the file: ``serialise_objects_once`` changes no byte.
-Two of pydyf's properties are replaced on import, for every PDF the process writes:
+Within ``quicker_pydyf()`` (the portal's renders), two of pydyf's properties are replaced:
 
 - ``Stream.data`` compresses at zlib's default level instead of 9 (the streams decode to the
   same bytes; the file is about 2 % larger);
 - ``PDF.page_references`` (one reference per page) is kept until a page is added, where pydyf
   built it again on every call: WeasyPrint's tagging calls it once per element of the structure
   tree, 23,510 calls that took a second for a tagged file of 281 pages (no byte changes).
+
+Outside the block pydyf is as installed (WeasyPrint's own defaults, as ``bench/pdf.py``'s plain
+baseline renders).
 """
 
+import contextlib
 import functools
+import threading
 import zlib
 
 from pydyf import PDF, Dictionary, Object, Stream
@@ -73,8 +78,6 @@ def _stream_data(stream) -> bytes:
     return b"\n".join((extra.data, b"stream", content, b"endstream"))
 
 
-Stream.data = property(_stream_data)
-
 _PYDYF_PAGE_REFERENCES = PDF.page_references.fget
 
 
@@ -88,4 +91,37 @@ def _page_references(pdf) -> tuple[bytes, ...]:
     return cached[2]
 
 
-PDF.page_references = property(_page_references)
+_PYDYF_PROPERTIES = {
+    (Stream, "data"): Stream.data,
+    (PDF, "page_references"): PDF.page_references,
+}
+_QUICKER_PROPERTIES = {
+    (Stream, "data"): property(_stream_data),
+    (PDF, "page_references"): property(_page_references),
+}
+_quicker_lock = threading.Lock()
+_quicker_blocks = 0
+
+
+def _set_properties(properties: dict) -> None:
+    for (owner, name), value in properties.items():
+        setattr(owner, name, value)
+
+
+@contextlib.contextmanager
+def quicker_pydyf():
+    """Within the block, pydyf compresses streams at ``STREAM_COMPRESSION_LEVEL`` and keeps the
+    page references (see the module). Blocks may nest or overlap (threads): the last one to leave
+    puts pydyf's own properties back, also after an error."""
+    global _quicker_blocks
+    with _quicker_lock:
+        if _quicker_blocks == 0:
+            _set_properties(_QUICKER_PROPERTIES)
+        _quicker_blocks += 1
+    try:
+        yield
+    finally:
+        with _quicker_lock:
+            _quicker_blocks -= 1
+            if _quicker_blocks == 0:
+                _set_properties(_PYDYF_PROPERTIES)
