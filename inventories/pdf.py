@@ -11,7 +11,6 @@ and every piece of user text reaches the HTML through Django's autoescaping.
 """
 
 import datetime
-import functools
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -21,7 +20,6 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from pydyf import Object
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -41,6 +39,7 @@ from inventories.models import Goal as GoalModel
 from inventories.snapshot import sha256_hex
 from portal.collector import cyclic_gc_paused
 from portal.formatting import STOCKHOLM, file_size, kronor
+from portal.pdfwriting import quicker_pydyf, serialise_objects_once
 
 PDF_LANGUAGE = "sv"
 TEMPLATE = "inventories/pdf/version.html"
@@ -345,42 +344,11 @@ def version_pdf_html(version) -> str:
 PDF_VARIANT = "pdf/a-2a"
 
 
-_ONCE_CLASSES: dict[type, type] = {}
-
-
-def _serialised_once(object_class: type) -> type:
-    """``object_class`` with its bytes computed once and kept (one subclass per class)."""
-    if object_class not in _ONCE_CLASSES:
-
-        class Once(object_class):
-            @functools.cached_property
-            def data(self) -> bytes:
-                return super().data
-
-        Once.__name__ = Once.__qualname__ = f"Once{object_class.__name__}"
-        _ONCE_CLASSES[object_class] = Once
-    return _ONCE_CLASSES[object_class]
-
-
-def serialise_objects_once(document, pdf) -> None:
-    """WeasyPrint finisher: each object of the PDF is serialised (and compressed) once.
-
-    A PDF/A file has an identifier, and pydyf computes it as the MD5 of every object's bytes
-    after writing them, so each object was serialised twice and each stream (page contents,
-    fonts, the colour profile) compressed twice at zlib level 9; a tagged file has thousands of
-    objects (its structure tree). The objects are final when the finisher runs, so the file is
-    byte for byte the same.
-    """
-    for obj in pdf.objects:
-        if isinstance(obj, Object) and obj.free != "f":
-            obj.__class__ = _serialised_once(type(obj))
-
-
 def render_pdf(html: str, *, url_fetcher=None) -> bytes:
     """WeasyPrint with the static-only fetcher, as a tagged PDF/A-2a."""
     fetcher = url_fetcher or StaticFileFetcher()
     document = HTML(string=html, base_url=fetcher.root.as_uri() + "/", url_fetcher=fetcher)
-    with cyclic_gc_paused():
+    with cyclic_gc_paused(), quicker_pydyf():
         return document.write_pdf(
             pdf_variant=PDF_VARIANT, pdf_tags=True, finisher=serialise_objects_once
         )

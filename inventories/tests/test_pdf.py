@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from pypdf.generic import StreamObject
 from weasyprint import HTML
 
 from inventories import pdf
@@ -324,14 +325,46 @@ def test_hostile_text_is_printed_as_text_and_nothing_is_fetched(region, contact,
     assert b"root:x:0:0" not in content
 
 
+def _weasyprint_pdf(html, **options):
+    """``html`` as WeasyPrint writes the copy of record by default (no finisher unless given)."""
+    fetcher = StaticFileFetcher()
+    document = HTML(string=html, base_url=fetcher.root.as_uri() + "/", url_fetcher=fetcher)
+    return document.write_pdf(pdf_variant=pdf.PDF_VARIANT, pdf_tags=True, **options)
+
+
 def test_serialising_each_object_once_changes_no_byte(version):
     """The finisher that keeps each object's bytes only saves time: the file is the same."""
     html = pdf.version_pdf_html(version)
-    fetcher = StaticFileFetcher()
-    without = HTML(string=html, base_url=fetcher.root.as_uri() + "/", url_fetcher=fetcher)
-    expected = without.write_pdf(pdf_variant=pdf.PDF_VARIANT, pdf_tags=True)
-    assert pdf.render_pdf(html) == expected
+    expected = _weasyprint_pdf(html)
+    assert _weasyprint_pdf(html, finisher=pdf.serialise_objects_once) == expected
     assert b"/ID [" in expected  # PDF/A's identifier, the reason objects were serialised twice
+
+
+def _streams(content):
+    """The decoded bytes of every stream of the file but the object and cross-reference streams
+    (which only a compressed file has), with its filter, by object number."""
+    reader = pdf_reader(content)
+    streams = {}
+    for number in range(1, reader.trailer["/Size"]):
+        obj = reader.get_object(number)
+        if isinstance(obj, StreamObject) and obj.get("/Type") not in ("/ObjStm", "/XRef"):
+            streams[number] = (obj.get("/Filter"), obj.get_data())
+    return streams
+
+
+def test_streams_are_compressed_at_zlibs_default_level_and_hold_the_same_bytes(version):
+    """Level 6 instead of pydyf's 9 only saves time: every stream is compressed and decodes to
+    the bytes of WeasyPrint's uncompressed file, and the pages say the same."""
+    html = pdf.version_pdf_html(version)
+    content, uncompressed = pdf.render_pdf(html), _weasyprint_pdf(html, uncompressed_pdf=True)
+    streams, expected = _streams(content), _streams(uncompressed)
+    assert len(streams) > len(pdf_reader(content).pages)  # the pages' contents, fonts, profile
+    assert streams.keys() == expected.keys()
+    for number, (filter_, data) in streams.items():
+        assert (filter_, data) == ("/FlateDecode", expected[number][1])
+    # zlib's header says the level: 78 9C is the default, 78 DA the best (pydyf's own).
+    assert b"stream\nx\x9c" in content and b"stream\nx\xda" not in content
+    assert pdf_text(content) == pdf_text(uncompressed)
 
 
 def test_the_cyclic_collector_is_paused_while_rendering_and_resumed_after(version, monkeypatch):
