@@ -1,5 +1,7 @@
 """Saving the three parts as drafts. Every save checks the record's revision (optimistic check)."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
@@ -23,6 +25,7 @@ from inventories.services.guards import (
     ensure_contact_person,
     ensure_editable,
 )
+from portal.compiled import CompiledQuery, CompiledUpdate
 
 INTERVENTION_FIELDS = Intervention.CONTENT_FIELDS
 GOAL_FIELDS = (
@@ -36,14 +39,34 @@ GOAL_FIELDS = (
 )
 
 
-def _lock(inventory, user) -> Inventory:
-    """Lock the inventory row for this transaction and check the user may change it now."""
-    locked = (
+# Every save runs these: compiled once (portal.compiled). The lock is compiled inside the
+# transaction of the first save (SELECT … FOR UPDATE needs one).
+_LOCKED = CompiledQuery(
+    lambda inventory_id, user_id: (
         Inventory.objects.select_for_update(of=("self",))
         .select_related("round", "region")
-        .annotate(contact_person=contact_person_exists(user=user))
-        .get(pk=inventory.pk)
-    )
+        .annotate(contact_person=contact_person_exists(user=user_id))
+        .filter(pk=inventory_id)
+    ),
+    inventory_id=int,
+    user_id=int,
+)
+_TOUCHED = CompiledUpdate(
+    lambda inventory_id, now: (
+        Inventory.objects.filter(pk=inventory_id),
+        {"updated_at": now, "revision": F("revision") + 1},
+    ),
+    inventory_id=int,
+    now=datetime.datetime,
+)
+
+
+def _lock(inventory, user) -> Inventory:
+    """Lock the inventory row for this transaction and check the user may change it now."""
+    # No user (or one not saved) is nobody's contact person: id 0 matches no row.
+    locked = _LOCKED.first(inventory_id=inventory.pk, user_id=getattr(user, "pk", None) or 0)
+    if locked is None:
+        raise Inventory.DoesNotExist
     ensure_contact_person(user=user, region=locked.region, allowed=locked.contact_person)
     ensure_editable(locked)
     return locked
@@ -64,7 +87,7 @@ def _conflict(record, what):
 
 def _touch(inventory, user, part, now, **data):
     # The revision names the parts' content: pages cache what they show of it under it.
-    Inventory.objects.filter(pk=inventory.pk).update(updated_at=now, revision=F("revision") + 1)
+    _TOUCHED.run(inventory_id=inventory.pk, now=now)
     audit_record(
         action=AuditEvent.Action.PART_SAVED,
         actor=user,
