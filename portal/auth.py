@@ -15,7 +15,6 @@ then asks nothing more), and ``OTPMiddleware`` reads the session's second-factor
 compiled query too: a staff page no longer builds three querysets before its own.
 """
 
-import functools
 from contextlib import suppress
 
 from django.apps import apps
@@ -33,7 +32,7 @@ LEGACY_BACKEND_PATH = "django.contrib.auth.backends.ModelBackend"
 
 _user_by_id = CompiledQuery(
     lambda user_id: User.objects.filter(pk=user_id).annotate(
-        _is_handlaggare=Exists(Group.objects.filter(user=OuterRef("pk"), name=STAFF_GROUP_NAME))
+        in_staff_group=Exists(Group.objects.filter(user=OuterRef("pk"), name=STAFF_GROUP_NAME))
     ),
     user_id=int,
 )
@@ -48,6 +47,8 @@ class ModelBackend(backends.ModelBackend):
         except (TypeError, ValueError):
             return None
         user = _user_by_id.first(user_id=user_id)
+        if user is not None:
+            user._is_handlaggare = user.in_staff_group  # what User.is_handlaggare asks
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
@@ -68,9 +69,16 @@ class LegacyBackendPathMiddleware:
         return self.get_response(request)
 
 
-@functools.cache
-def _device_query(model) -> CompiledQuery:
-    return CompiledQuery(lambda device_id: model.objects.filter(id=device_id), device_id=int)
+_DEVICE_QUERIES: dict[type, CompiledQuery] = {}
+
+
+def _device_query(model: type) -> CompiledQuery:
+    if model not in _DEVICE_QUERIES:
+        _DEVICE_QUERIES[model] = CompiledQuery(
+            lambda device_id: model.objects.filter(id=device_id),  # type: ignore[attr-defined]
+            device_id=int,
+        )
+    return _DEVICE_QUERIES[model]
 
 
 class OTPMiddleware(otp_middleware.OTPMiddleware):
