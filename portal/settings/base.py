@@ -88,6 +88,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# PostgreSQL: the compiled queries (portal.compiled) are prepared statements, planned once per
+# connection. Off behind a pooler in transaction mode (PgBouncer), where they cannot be.
+PREPARED_STATEMENTS = env.bool("PREPARED_STATEMENTS", default=True)
 # SQLite (make run): wait up to 20 s for a writer instead of failing at once, and take the write
 # lock when a transaction begins (BEGIN IMMEDIATE). A deferred transaction that reads first and
 # writes later cannot wait for another writer: SQLite answers "database is locked" at once.

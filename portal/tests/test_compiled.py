@@ -154,3 +154,84 @@ def test_an_update_refuses_naive_or_missing_values():
     )
     with pytest.raises(ValueError, match="does not use"):
         unused.run(pk=1, at=datetime.datetime(2031, 3, 3, tzinfo=datetime.UTC))
+
+
+# --- prepared statements (PostgreSQL) ----------------------------------------------------------
+
+
+def test_placeholders_are_numbered_for_prepare_and_a_literal_percent_stays():
+    from portal.compiled import _numbered
+
+    assert _numbered('SELECT 1 WHERE "a" = %s AND "b" LIKE \'x%%\' LIMIT %s') == (
+        'SELECT 1 WHERE "a" = $1 AND "b" LIKE \'x%%\' LIMIT $2',
+        2,
+    )
+    assert _numbered("SELECT 1") == ("SELECT 1", 0)
+    with pytest.raises(ValueError):
+        _numbered("SELECT 5 % 2")
+
+
+def _users_by_email():
+    return CompiledQuery(
+        lambda email, pk: User.objects.filter(email=email, pk__gte=pk).order_by("pk"),
+        email=str,
+        pk=int,
+    )
+
+
+def _prepared_statements() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, generic_plans FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_query_is_prepared_once_per_connection_and_planned_once(postgres):
+    anna = User.objects.create_user(email="anna@example.se", password="x" * 12)
+    query = _users_by_email()
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(8):
+            assert [u.pk for u in query.rows(email="anna@example.se", pk=0)] == [anna.pk]
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert statements[0].startswith("PREPARE portal_compiled_")
+    assert all(s.startswith("EXECUTE portal_compiled_") for s in statements[1:])
+    # The table it reads is named beside the EXECUTE (logs, and tests counting a table's queries).
+    assert all('"portal_user"' in s for s in statements)
+    name = statements[1].split()[1].split("(")[0]
+    # After PostgreSQL's five custom plans it runs the generic plan: no planning per call.
+    assert _prepared_statements()[name] >= 1
+
+
+@pytest.mark.postgres
+def test_a_call_that_failed_after_preparing_leaves_the_next_call_working(postgres):
+    from django.db import DataError, transaction
+
+    anna = User.objects.create_user(email="anna@example.se", password="x" * 12)
+    query = _users_by_email()
+    # The id is out of a bigint's range: PREPARE succeeds and EXECUTE fails, in a transaction
+    # that is rolled back (a prepared statement outlives it).
+    with pytest.raises(DataError), transaction.atomic():
+        query.rows(email="anna@example.se", pk=2**70)
+    assert [u.pk for u in query.rows(email="anna@example.se", pk=0)] == [anna.pk]
+    assert [u.pk for u in query.rows(email="anna@example.se", pk=0)] == [anna.pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_prepares_again(postgres):
+    anna = User.objects.create_user(email="anna@example.se", password="x" * 12)
+    query = _users_by_email()
+    query.rows(email="anna@example.se", pk=0)
+    connection.close()
+    with CaptureQueriesContext(connection) as queries:
+        assert [u.pk for u in query.rows(email="anna@example.se", pk=0)] == [anna.pk]
+    assert queries.captured_queries[0]["sql"].startswith("PREPARE ")
+
+
+@pytest.mark.postgres
+def test_without_prepared_statements_the_sql_is_sent_as_it_is(postgres, settings):
+    settings.PREPARED_STATEMENTS = False
+    anna = User.objects.create_user(email="anna@example.se", password="x" * 12)
+    with CaptureQueriesContext(connection) as queries:
+        assert [u.pk for u in _users_by_email().rows(email="anna@example.se", pk=0)] == [anna.pk]
+    assert queries.captured_queries[0]["sql"].startswith("SELECT ")
