@@ -20,7 +20,8 @@ a pooler in transaction mode, such as PgBouncer's, where a connection's prepared
 not its own) turns this off.
 
 ``CompiledUpdate`` does the same for an ``update()`` (a reminder claimed and marked sent, once
-per row of a batch of thousands): the statement the ORM would write, compiled once.
+per row of a batch of thousands): the statement the ORM would write, compiled once, and
+prepared on PostgreSQL like a query.
 
 The SQL never depends on the values (they are parameters), so a compiled query is as correct
 as the queryset it came from; ``portal/tests/test_compiled.py`` compares the two.
@@ -280,7 +281,8 @@ class CompiledUpdate:
         missing = set(placeholders) - set(slots.values())
         if missing:
             raise ValueError(f"CompiledUpdate: the statement does not use {sorted(missing)}")
-        return db, statement, tuple(params), slots, adapters
+        label = connection.ops.quote_name(queryset.model._meta.db_table)
+        return db, statement, tuple(params), slots, adapters, _Prepared(statement, label)
 
     def run(self, **values) -> int:
         """Run the UPDATE with ``values``; the number of rows it changed."""
@@ -288,14 +290,14 @@ class CompiledUpdate:
             with self._lock:
                 if self._compiled is None:
                     self._compiled = self._compile()
-        db, statement, params, slots, adapters = self._compiled
+        db, statement, params, slots, adapters, prepared = self._compiled
         _checked(self._kinds, values, "CompiledUpdate")
         call_params = [
             adapters[slots[position]](values[slots[position]]) if position in slots else param
             for position, param in enumerate(params)
         ]
-        with connections[db].cursor() as cursor:
-            cursor.execute(statement, call_params)
+        _connection, cursor = _execute(db, prepared, statement, call_params)
+        with cursor:
             return cursor.rowcount
 
 

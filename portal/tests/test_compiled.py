@@ -235,3 +235,22 @@ def test_without_prepared_statements_the_sql_is_sent_as_it_is(postgres, settings
     with CaptureQueriesContext(connection) as queries:
         assert [u.pk for u in _users_by_email().rows(email="anna@example.se", pk=0)] == [anna.pk]
     assert queries.captured_queries[0]["sql"].startswith("SELECT ")
+
+
+@pytest.mark.postgres
+def test_a_prepared_update_counts_the_rows_it_changed(postgres):
+    anna = User.objects.create_user(email="anna@example.se", password="x" * 12, full_name="A")
+    rename = CompiledUpdate(
+        lambda pk, name: (User.objects.filter(pk=pk), {"full_name": name}), pk=int, name=str
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert rename.run(pk=anna.pk, name="Anna") == 1  # PREPARE …; EXECUTE …
+        assert rename.run(pk=anna.pk, name="Anna Berg") == 1  # EXECUTE
+        assert rename.run(pk=anna.pk + 1000, name="Ingen") == 0
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == [
+        "PREPARE",
+        "EXECUTE",
+        "EXECUTE",
+    ]
+    anna.refresh_from_db()
+    assert anna.full_name == "Anna Berg"
