@@ -32,11 +32,12 @@ another machine. It is timed twice in the same run:
 - in this process: ``reminders_sweep`` without a dispatcher, every row in turn over one SMTP
   connection; its queries counted by a wrapper, its CPU time this process's;
 - as beat runs it (PostgreSQL and Redis only): the sweep task is queued to one Celery worker
-  with ``BENCH_WORKER_PROCESSES`` (default 2) pool processes (``bench/reminders_worker.py``: the
-  portal's tasks on this run's database, a Redis db and queue of its own); the task plans and
-  queues the due rows in batches, the pool processes send them, each batch over one SMTP
-  connection. Timed from queueing the sweep task to the last row sent; the workers add up their
-  queries and CPU time per task in Redis.
+  with as many pool processes as the portal's worker starts by default
+  (``CELERY_WORKER_CONCURRENCY``, twice the cores; ``BENCH_WORKER_PROCESSES`` sets another
+  number) (``bench/reminders_worker.py``: the portal's tasks on this run's database, a Redis
+  db and queue of its own); the task plans and queues the due rows in batches, the pool
+  processes send them, each batch over one SMTP connection. Timed from queueing the sweep
+  task to the last row sent; the workers add up their queries and CPU time per task in Redis.
 
 By default at 10,000 open inventories, where the peak is 7,700 rows; ``BENCH_SWEEP_ROWS=1000``
 measures it at 1,000 instead (770 rows) and only projects.
@@ -68,6 +69,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from throwaway import database_create  # noqa: E402
@@ -489,7 +491,10 @@ def measure_sweep(label, sink):
     return result
 
 
-WORKER_PROCESSES = int(os.environ.get("BENCH_WORKER_PROCESSES", "2"))
+#: As the portal's worker runs by default (``CELERY_WORKER_CONCURRENCY``: twice the cores).
+WORKER_PROCESSES = int(
+    os.environ.get("BENCH_WORKER_PROCESSES") or settings.CELERY_WORKER_CONCURRENCY
+)
 REDIS_BASE = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
 REDIS_CANDIDATES = (15, 14, 12, 11, 10)  # as bench/surge.py's; each claims an empty one
 REDIS_CLAIM = "bench-reminders-claim"

@@ -1,8 +1,10 @@
 """The Celery application's worker set-up."""
 
+import os
+
 from django.urls import clear_url_caches, get_resolver
 
-from portal.celery import worker_urls_load
+from portal.celery import app, worker_urls_load
 
 
 def _namespaces(resolver):
@@ -28,3 +30,7 @@ def test_worker_loads_the_url_configuration_for_every_language_before_forking(se
     finally:
         clear_url_caches()
 
+
+def test_worker_runs_twice_as_many_pool_processes_as_cores_by_default(settings):
+    assert settings.CELERY_WORKER_CONCURRENCY == 2 * (os.cpu_count() or 1)
+    assert app.conf.worker_concurrency == settings.CELERY_WORKER_CONCURRENCY
