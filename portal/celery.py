@@ -35,7 +35,7 @@ def worker_urls_load(**kwargs):
     """Load the URL configuration in the worker's main process, before it forks its pool.
 
     Building an e-mail reverses a URL, and the first ``reverse()`` imports every view the URL
-    configuration names (with WeasyPrint and matplotlib: about 1.5 s of CPU). Done here once,
+    configuration names (with WeasyPrint and matplotlib: about 1 s of CPU). Done here once,
     every pool process starts with it, in memory they share, instead of each paying for it in
     its first task (in the reminder sweep, while the other processes wait for the CPU).
     """

@@ -287,9 +287,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
 # Pool processes of a worker: twice the cores. The e-mail tasks (a reminder sweep's batches,
-# the outbox) spend about half their time waiting on the database and SMTP, so with one process
-# per core the CPU stands half idle (bench/reminders.py, 7,700 reminders on 2 cores: 31.5 s with
-# 2 processes, 23.1 s with 3, 22.3 s with 4); a PDF render is CPU-bound and only shares the cores.
+# the outbox) wait on the database and SMTP for part of each message (claim, audit entry,
+# commit, SMTP exchange), and more processes than cores keep the CPU busy meanwhile
+# (bench/reminders.py, 7,700 reminders on 2 cores, alternating runs: 2 processes 26.2 and 26.0 s,
+# 4 processes 24.9 and 22.6 s); a PDF render is CPU-bound and only shares the cores.
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=2 * (os.cpu_count() or 1))
 CELERY_BEAT_SCHEDULE = {
     # The retention plans (gallring): anonymise, delete and reset what is due (nightly, 02:30).
