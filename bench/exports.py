@@ -5,12 +5,14 @@ CSV tables in a ZIP, at 21 and at 311 regions with 30 interventions each.
 
     .venv/bin/python bench/exports.py [runs]
 
-Builds a throwaway SQLite database (a temporary file unique to this run, whatever DATABASE_URL
-says, removed at the end). One 2019 inventory is filled by the test factories (30 interventions,
-15 goals), given realistic texts (long Swedish paragraphs with å, ä and ö in every text of Del 1
-and Del 3, each intervention's description and perspectives) and submitted; its snapshot is then
-copied to the 20 other regions, each with its own region name in the texts, and measured; then
-290 more regions are added the same way (bulk inserts) and measured again.
+Builds a throwaway database: a temporary SQLite file, or, when DATABASE_URL points at
+PostgreSQL, a database with a name unique to this run (``portal_bench_exports_<pid>_<hex>``)
+that only this run creates and drops. One 2019 inventory is filled by the test factories
+(30 interventions, 15 goals), given realistic texts (long Swedish paragraphs with å, ä and ö in
+every text of Del 1 and Del 3, each intervention's description and perspectives) and submitted;
+its snapshot is then copied to the 20 other regions, each with its own region name in the
+texts, and measured; then 290 more regions are added the same way (bulk inserts) and measured
+again.
 
 Prints, for each size, the median wall and CPU time of ``runs`` builds (default 5), the queries
 each build runs, the file size, and the peak of Python allocations during one build (tracemalloc, in
@@ -37,7 +39,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TMP = tempfile.mkdtemp(prefix="exports-bench-")
 os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
-os.environ["DATABASE_URL"] = f"sqlite:///{TMP}/bench.sqlite3"
 os.environ["PORTAL_VAR_DIR"] = TMP
 os.environ["TEST_MEDIA_ROOT"] = str(Path(TMP) / "media")
 os.environ.pop("CELERY_BROKER_URL", None)
@@ -48,6 +49,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from throwaway import database_create  # noqa: E402
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 IN_ROUND = datetime.datetime(2019, 11, 15, 10, 0, tzinfo=STOCKHOLM)
@@ -189,13 +191,18 @@ def measure(round_, build, runs):
 
 
 def main() -> int:
-    from django.core.management import call_command
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    old_name = database_create("exports", TMP)
+    try:
+        return measure_all(runs)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
 
+
+def measure_all(runs: int) -> int:
     from inventories.tests.factories import round_2019
     from regions.models import Region
 
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    call_command("migrate", verbosity=0)
     template = template_version()
     round_ = round_2019()
     copy_to_regions(template, list(Region.objects.filter(active=True).exclude(code="12")))
@@ -211,7 +218,10 @@ def main() -> int:
             results.append((size, label, seconds, cpu, queries, size_bytes, peak))
             if size == SIZES[-1] and (seconds >= GOAL_SECONDS or peak >= GOAL_MB):
                 failed = True
-    print(f"Exports of a round, {INTERVENTIONS} interventions and {GOALS} goals per region")
+    print(
+        f"Exports of a round, {INTERVENTIONS} interventions and {GOALS} goals per region "
+        f"({connection.vendor}, {connection.settings_dict['NAME']})"
+    )
     print(
         f"{'regions':>7}  {'export':<24} {'wall s':>8} {'CPU s':>8} {'queries':>8}"
         f" {'MB file':>8} {'MB peak':>8}"
